@@ -1,0 +1,259 @@
+"""The hooks: does this call create a task, and is its value dropped?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import (
+    ArgKind,
+    CallExpr,
+    Context,
+    Expression,
+    FuncItem,
+    LambdaExpr,
+    MemberExpr,
+    MypyFile,
+    RefExpr,
+)
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.types import Type
+
+from mypy_dangling_tasks import _compat, errorcodes
+from mypy_dangling_tasks.asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
+from mypy_dangling_tasks.names import (
+    CALLBACK_PARAMETERS,
+    CONCURRENT_FUTURE,
+    CREATE_TASK,
+    CREATE_TASK_METHOD,
+    DISPLAY_NAMES,
+    EVENT_LOOP,
+    FUTURE_CLASSES,
+    FUTURE_REGISTRARS,
+    TASK_CLASSES,
+)
+from mypy_dangling_tasks.positions import Drop, IndexCache, dropped_in_lambda
+
+
+@dataclass(frozen=True)
+class Spawner:
+    """What a spawner returns, and why losing it loses work."""
+
+    display: str
+    what: str = "Task"
+    why: str = errorcodes.TASK_WHY
+    code: ErrorCode = errorcodes.DANGLING_TASK
+
+
+def display_name(fullname: str) -> str:
+    return DISPLAY_NAMES.get(fullname, fullname)
+
+
+def method_display(receiver: Type, method: str) -> str:
+    infos = class_infos(receiver)
+    owner = infos[0].name if infos else "loop"
+    return f"{owner}.{method}"
+
+
+class Reporter:
+    """Decides whether a call's value is dropped, and reports it once per pass."""
+
+    def __init__(self) -> None:
+        self._indexes = IndexCache()
+        # Spawner calls whose value a lambda returns, waiting for the call
+        # that receives the lambda to say whether it throws results away.
+        self._in_lambdas: dict[LambdaExpr, list[tuple[CallExpr, Spawner]]] = {}
+        self._lambdas_tree: MypyFile | None = None
+
+    def report_if_dropped(
+        self, api: CheckerPluginInterface, call: Context, spawner: Spawner
+    ) -> None:
+        if not isinstance(call, CallExpr):
+            return
+        tree = _compat.current_tree(api)
+        if tree is None or tree.is_stub:
+            return
+        for node in reversed(_compat.scope_stack(api)):
+            if isinstance(node, LambdaExpr):
+                if call in dropped_in_lambda(node):
+                    self._hold_for_registrar(tree, node, call, spawner)
+                return
+            if isinstance(node, (FuncItem, MypyFile)):
+                drop = self._indexes.index_for(node).drop_of(call)
+                if drop is not None:
+                    self._fail(api, call, spawner, _how(drop))
+                return
+
+    def report_callbacks(
+        self, api: CheckerPluginInterface, registrar: str, callbacks: Iterable[Expression]
+    ) -> None:
+        """`registrar` calls each callback and throws its result away."""
+        context = errorcodes.LAMBDA_CONTEXT.format(registrar=registrar)
+        for callback in callbacks:
+            if isinstance(callback, LambdaExpr):
+                for call, spawner in self._in_lambdas.get(callback, ()):
+                    self._fail(api, call, spawner, errorcodes.DISCARDED, context)
+
+    def report_spawner_callback(
+        self, api: CheckerPluginInterface, registrar: str, callback: Expression, spawner: Spawner
+    ) -> None:
+        message = errorcodes.CALLBACK_MESSAGE.format(
+            registrar=registrar, spawner=spawner.display, why=spawner.why
+        )
+        api.fail(message, callback, code=spawner.code)
+        api.msg.note(errorcodes.NOTE, callback, code=spawner.code)
+
+    def _hold_for_registrar(
+        self, tree: MypyFile, lambda_expr: LambdaExpr, call: CallExpr, spawner: Spawner
+    ) -> None:
+        if tree is not self._lambdas_tree:
+            self._in_lambdas.clear()
+            self._lambdas_tree = tree
+        held = self._in_lambdas.setdefault(lambda_expr, [])
+        if all(held_call is not call for held_call, _ in held):
+            held.append((call, spawner))
+
+    @staticmethod
+    def _fail(
+        api: CheckerPluginInterface, call: CallExpr, spawner: Spawner, how: str, context: str = ""
+    ) -> None:
+        message = errorcodes.MESSAGE.format(
+            what=spawner.what, spawner=spawner.display, how=how, context=context, why=spawner.why
+        )
+        api.fail(message, call, code=spawner.code)
+        api.msg.note(errorcodes.NOTE, call, code=spawner.code)
+
+
+def _how(drop: Drop) -> str:
+    if drop.locals_to_check:
+        return errorcodes.UNUSED_LOCAL.format(name=drop.locals_to_check[0])
+    if drop.names:
+        return errorcodes.UNDERSCORE.format(name=drop.names[0])
+    return errorcodes.DISCARDED
+
+
+FunctionHook = Callable[[FunctionContext], Type]
+MethodHook = Callable[[MethodContext], Type]
+
+
+class Hooks:
+    """Hook functions bound to one Reporter and the user's configuration."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+
+    # -- functions -------------------------------------------------------
+
+    def always(self, spawner: Spawner) -> FunctionHook:
+        """A function whose every call creates work the caller must keep."""
+
+        def hook(ctx: FunctionContext) -> Type:
+            self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            return ctx.default_return_type
+
+        return hook
+
+    def when_wrapping_new_task(self, spawner: Spawner) -> FunctionHook:
+        """ensure_future / gather / shield: a new task only for non-future arguments."""
+
+        def hook(ctx: FunctionContext) -> Type:
+            if _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names):
+                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            return ctx.default_return_type
+
+        return hook
+
+    def returning_task(self, spawner: Spawner) -> FunctionHook:
+        """unused-task: any function or constructor whose result is a Task."""
+
+        def hook(ctx: FunctionContext) -> Type:
+            if is_instance_of(ctx.default_return_type, TASK_CLASSES):
+                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            return ctx.default_return_type
+
+        return hook
+
+    # -- methods ---------------------------------------------------------
+
+    def method(
+        self,
+        method: str,
+        spawner_classes: Sequence[str],
+        retaining_classes: Sequence[str],
+        unused_task: bool,
+    ) -> MethodHook:
+        """A method called on a receiver whose class decides the verdict.
+
+        `spawner_classes`: receivers whose `method` is a spawner (an event
+        loop for create_task, user-declared classes).  Anything else whose
+        result is a Task counts for unused-task unless the receiver keeps its
+        tasks itself (TaskGroup and friends).
+        """
+
+        def hook(ctx: MethodContext) -> Type:
+            receiver = ctx.type
+            if is_instance_of(receiver, spawner_classes):
+                spawner = Spawner(method_display(receiver, method))
+                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            elif (
+                unused_task
+                and is_instance_of(ctx.default_return_type, TASK_CLASSES)
+                and not _any_instance_of(receiver, retaining_classes)
+            ):
+                spawner = Spawner(method_display(receiver, method), code=errorcodes.UNUSED_TASK)
+                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            return ctx.default_return_type
+
+        return hook
+
+    def registrar(self, method: str) -> MethodHook:
+        """call_soon & co: the callback's result is thrown away."""
+        owners = FUTURE_CLASSES + (CONCURRENT_FUTURE,) if method in FUTURE_REGISTRARS else (EVENT_LOOP,)
+
+        def hook(ctx: MethodContext) -> Type:
+            if not is_instance_of(ctx.type, owners):
+                return ctx.default_return_type
+            registrar = method_display(ctx.type, method)
+            for name, args in zip(ctx.callee_arg_names, ctx.args):
+                if name not in CALLBACK_PARAMETERS:
+                    continue
+                self.reporter.report_callbacks(ctx.api, registrar, args)
+                for arg in args:
+                    spawner = _spawner_reference(ctx.api, arg)
+                    if spawner is not None:
+                        self.reporter.report_spawner_callback(ctx.api, registrar, arg, spawner)
+            return ctx.default_return_type
+
+        return hook
+
+
+def _any_instance_of(typ: Type, fullnames: Sequence[str]) -> bool:
+    infos = class_infos(typ)
+    return bool(infos) and any(has_any_base(info, fullnames) for info in infos or ())
+
+
+def _wraps_new_task(
+    arg_types: list[list[Type]], arg_kinds: list[list[ArgKind]], names: list[str | None]
+) -> bool:
+    """Does at least one awaitable argument become a new task?"""
+    answers: list[bool | None] = []
+    for name, types, kinds in zip(names, arg_types, arg_kinds):
+        if name in ("loop", "return_exceptions"):
+            continue
+        for typ, kind in zip(types, kinds):
+            answers.append(makes_new_task(typ, kind))
+    return True in answers
+
+
+def _spawner_reference(api: CheckerPluginInterface, callback: Expression) -> Spawner | None:
+    """`loop.call_soon(asyncio.create_task, coro)`: a spawner passed as the callback."""
+    if not isinstance(callback, RefExpr):
+        return None
+    if callback.fullname == CREATE_TASK or callback.fullname in TASK_CLASSES:
+        return Spawner(display_name(callback.fullname))
+    if isinstance(callback, MemberExpr) and callback.name == CREATE_TASK_METHOD:
+        receiver = _compat.lookup_type(api, callback.expr)
+        if receiver is not None and is_instance_of(receiver, (EVENT_LOOP,)):
+            return Spawner(method_display(receiver, CREATE_TASK_METHOD))
+    return None

@@ -1,0 +1,54 @@
+"""Every fullname the plugin knows, named once."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Functions that create a task and hand the only reference to the caller.
+CREATE_TASK: Final = "asyncio.tasks.create_task"
+ENSURE_FUTURE: Final = "asyncio.tasks.ensure_future"
+GATHER: Final = "asyncio.tasks.gather"
+SHIELD: Final = "asyncio.tasks.shield"
+RUN_COROUTINE_THREADSAFE: Final = "asyncio.tasks.run_coroutine_threadsafe"
+# typeshed defines Task in `_asyncio` and re-exports it; older stubs keep it in asyncio.tasks.
+TASK_CLASSES: Final = ("_asyncio.Task", "asyncio.tasks.Task")
+FUTURE_CLASSES: Final = ("_asyncio.Future", "asyncio.futures.Future")
+CONCURRENT_FUTURE: Final = "concurrent.futures._base.Future"
+
+EVENT_LOOP: Final = "asyncio.events.AbstractEventLoop"
+
+# Classes whose `create_task` keeps the task alive on its own.
+SELF_RETAINING_CLASSES: Final = (
+    "asyncio.taskgroups.TaskGroup",
+    "taskgroup.taskgroups.TaskGroup",
+    "taskgroup.TaskGroup",
+    "anyio.abc._tasks.TaskGroup",
+    "trio.Nursery",
+    "trio._core._run.Nursery",
+)
+
+# What the user reads in a message instead of the defining module.
+DISPLAY_NAMES: Final = {
+    CREATE_TASK: "asyncio.create_task",
+    ENSURE_FUTURE: "asyncio.ensure_future",
+    GATHER: "asyncio.gather",
+    SHIELD: "asyncio.shield",
+    RUN_COROUTINE_THREADSAFE: "asyncio.run_coroutine_threadsafe",
+    "_asyncio.Task": "asyncio.Task",
+    "asyncio.tasks.Task": "asyncio.Task",
+}
+
+CREATE_TASK_METHOD: Final = "create_task"
+
+# Registrars call the callback and throw its result away: a task created in
+# a lambda handed to them is dropped as soon as the lambda returns.
+LOOP_REGISTRARS: Final = frozenset(
+    {"call_soon", "call_soon_threadsafe", "call_later", "call_at",
+     "add_signal_handler", "add_reader", "add_writer"}
+)
+FUTURE_REGISTRARS: Final = frozenset({"add_done_callback"})
+CALLBACK_PARAMETERS: Final = frozenset({"callback", "fn", "__fn", "func"})
+
+# Names whose presence makes every local of a function reachable.
+LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
+TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})
