@@ -22,7 +22,7 @@ def plugin(version: str) -> type[Plugin]:
     """mypy's entry point: choose the plugin class for this mypy version."""
     if _version_tuple(version) < SUPPORTED:
         return _refusal(version)
-    from mypy_dangling_tasks.main import DanglingTasksPlugin
+    from .main import DanglingTasksPlugin
 
     return DanglingTasksPlugin
 

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mypy.lookup import lookup_fully_qualified
-from mypy.nodes import Decorator, Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
+from mypy.nodes import (
+    Decorator,
+    Expression,
+    FuncItem,
+    LambdaExpr,
+    MypyFile,
+    NameExpr,
+    TypeInfo,
+    Var,
+)
 from mypy.plugin import CheckerPluginInterface
 from mypy.traverser import all_name_and_member_expressions
 from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
@@ -74,7 +83,7 @@ def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Seq
     if not modules:
         return False
     symbol = lookup_fully_qualified(fullname, modules, raise_on_missing=False)
-    node = symbol.node if symbol is not None else None
+    node: object = symbol.node if symbol is not None else None
     if node is None:
         owner, _, method = fullname.rpartition(".")
         info = lookup_class(owner, modules)
@@ -83,8 +92,8 @@ def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Seq
         return any(node.has_base(name) for name in classes)
     if isinstance(node, Decorator):
         node = node.func
-    signature = getattr(node, "type", None)
-    items = signature.items if isinstance(signature, Overloaded) else [signature]
+    signature: object = getattr(node, "type", None)
+    items: list[object] = list(signature.items) if isinstance(signature, Overloaded) else [signature]
     return any(
         isinstance(item, CallableType) and _returns(item.ret_type, classes) for item in items
     )
@@ -93,3 +102,21 @@ def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Seq
 def _returns(typ: Type, classes: Sequence[str]) -> bool:
     proper = get_proper_type(typ)
     return isinstance(proper, Instance) and any(proper.type.has_base(name) for name in classes)
+
+
+def aliased_function(fullname: str, modules: dict[str, MypyFile]) -> str | None:
+    """The function a variable stands for (`spawn = asyncio.create_task`), if any."""
+    if not modules or "." not in fullname:
+        return None
+    module, _, name = fullname.rpartition(".")
+    tree = modules.get(module)
+    symbol = tree.names.get(name) if tree is not None else None
+    node = symbol.node if symbol is not None else None
+    if not isinstance(node, Var):
+        return None
+    signature = get_proper_type(node.type)
+    if isinstance(signature, Overloaded):
+        signature = signature.items[0]
+    if isinstance(signature, CallableType) and signature.definition is not None:
+        return signature.definition.fullname
+    return None

@@ -19,7 +19,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_dangling_tasks.names import FUTURE_CLASSES, TASK_CLASSES
+from .names import FUTURE_CLASSES, TASK_CLASSES
 
 
 def class_infos(typ: Type) -> list[TypeInfo] | None:

@@ -20,10 +20,9 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import Type
 
-from mypy_dangling_tasks import _compat, errorcodes
-from mypy_dangling_tasks.asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
-from mypy_dangling_tasks.names import (
-    CALLBACK_PARAMETERS,
+from . import _compat, errorcodes
+from .asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
+from .names import (
     CONCURRENT_FUTURE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
@@ -31,9 +30,10 @@ from mypy_dangling_tasks.names import (
     EVENT_LOOP,
     FUTURE_CLASSES,
     FUTURE_REGISTRARS,
+    LOOP_REGISTRARS,
     TASK_CLASSES,
 )
-from mypy_dangling_tasks.positions import Drop, IndexCache, dropped_in_lambda
+from .positions import Drop, IndexCache, dropped_in_lambda
 
 
 @dataclass(frozen=True)
@@ -209,20 +209,25 @@ class Hooks:
 
     def registrar(self, method: str) -> MethodHook:
         """call_soon & co: the callback's result is thrown away."""
-        owners = FUTURE_CLASSES + (CONCURRENT_FUTURE,) if method in FUTURE_REGISTRARS else (EVENT_LOOP,)
+        if method in FUTURE_REGISTRARS:
+            owners: tuple[str, ...] = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
+            position = FUTURE_REGISTRARS[method]
+        else:
+            owners = (EVENT_LOOP,)
+            position = LOOP_REGISTRARS[method]
 
         def hook(ctx: MethodContext) -> Type:
             if not is_instance_of(ctx.type, owners):
                 return ctx.default_return_type
+            if position >= len(ctx.args):
+                return ctx.default_return_type
             registrar = method_display(ctx.type, method)
-            for name, args in zip(ctx.callee_arg_names, ctx.args):
-                if name not in CALLBACK_PARAMETERS:
-                    continue
-                self.reporter.report_callbacks(ctx.api, registrar, args)
-                for arg in args:
-                    spawner = _spawner_reference(ctx.api, arg)
-                    if spawner is not None:
-                        self.reporter.report_spawner_callback(ctx.api, registrar, arg, spawner)
+            callbacks = ctx.args[position]
+            self.reporter.report_callbacks(ctx.api, registrar, callbacks)
+            for callback in callbacks:
+                spawner = _spawner_reference(ctx.api, callback)
+                if spawner is not None:
+                    self.reporter.report_spawner_callback(ctx.api, registrar, callback, spawner)
             return ctx.default_return_type
 
         return hook

@@ -11,9 +11,9 @@ from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
-from mypy_dangling_tasks import _compat, config, errorcodes
-from mypy_dangling_tasks.checks import FunctionHook, Hooks, MethodHook, Reporter, Spawner, display_name
-from mypy_dangling_tasks.names import (
+from . import _compat, config, errorcodes
+from .checks import FunctionHook, Hooks, MethodHook, Reporter, Spawner, display_name
+from .names import (
     CREATE_TASK,
     CREATE_TASK_METHOD,
     ENSURE_FUTURE,
@@ -85,11 +85,17 @@ class DanglingTasksPlugin(Plugin):
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         hook = self._functions.get(fullname)
-        if hook is not None or not self._unused_task:
+        if hook is not None:
             return hook
-        if fullname in self._retaining or not _compat.declared_to_return(
-            fullname, self._modules, TASK_CLASSES
-        ):
+        # `spawn = asyncio.create_task`: mypy asks with the variable's name.
+        target = _compat.aliased_function(fullname, self._modules)
+        if target is not None:
+            hook = self._functions.get(target)
+            if hook is not None:
+                return hook
+        if not self._unused_task or fullname in self._retaining:
+            return None
+        if not _compat.declared_to_return(fullname, self._modules, TASK_CLASSES):
             return None
         hook = self._task_function_hooks.get(fullname)
         if hook is None:
@@ -99,19 +105,29 @@ class DanglingTasksPlugin(Plugin):
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         owner, _, method = fullname.rpartition(".")
+        if " of " in method:
+            # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
+            # without the module; the hook judges the receiver's real type.
+            method = method.split(" of ", 1)[0]
+            owner = ""
         if method in LOOP_REGISTRARS or method in FUTURE_REGISTRARS:
             owners = REGISTRAR_OWNERS if method in FUTURE_REGISTRARS else (EVENT_LOOP,)
-            if _compat.class_has_base(owner, self._modules, owners):
+            if not owner or _compat.class_has_base(owner, self._modules, owners):
                 return self._method_hook(method, registrar=True)
             return None
-        spawner_classes = self._spawner_methods.get(method)
-        if spawner_classes is not None and _compat.class_has_base(
-            owner, self._modules, spawner_classes
+        if self._is_spawner_method(owner, method):
+            return self._method_hook(method)
+        if self._unused_task and (
+            not owner or _compat.declared_to_return(fullname, self._modules, TASK_CLASSES)
         ):
             return self._method_hook(method)
-        if self._unused_task and _compat.declared_to_return(fullname, self._modules, TASK_CLASSES):
-            return self._method_hook(method)
         return None
+
+    def _is_spawner_method(self, owner: str, method: str) -> bool:
+        spawner_classes = self._spawner_methods.get(method)
+        if spawner_classes is None:
+            return False
+        return not owner or _compat.class_has_base(owner, self._modules, spawner_classes)
 
     def _method_hook(self, method: str, *, registrar: bool = False) -> MethodHook:
         key = f"registrar:{method}" if registrar else method

@@ -42,12 +42,17 @@ CREATE_TASK_METHOD: Final = "create_task"
 
 # Registrars call the callback and throw its result away: a task created in
 # a lambda handed to them is dropped as soon as the lambda returns.
-LOOP_REGISTRARS: Final = frozenset(
-    {"call_soon", "call_soon_threadsafe", "call_later", "call_at",
-     "add_signal_handler", "add_reader", "add_writer"}
-)
-FUTURE_REGISTRARS: Final = frozenset({"add_done_callback"})
-CALLBACK_PARAMETERS: Final = frozenset({"callback", "fn", "__fn", "func"})
+# Method name -> position of the callback among the formal parameters.
+LOOP_REGISTRARS: Final = {
+    "call_soon": 0,
+    "call_soon_threadsafe": 0,
+    "call_later": 1,
+    "call_at": 1,
+    "add_signal_handler": 1,
+    "add_reader": 1,
+    "add_writer": 1,
+}
+FUTURE_REGISTRARS: Final = {"add_done_callback": 0}
 
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})

@@ -53,8 +53,8 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_dangling_tasks import _compat
-from mypy_dangling_tasks.names import LOCALS_INTROSPECTION, TYPE_CHECKING_GUARDS
+from . import _compat
+from .names import LOCALS_INTROSPECTION, TYPE_CHECKING_GUARDS
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -255,8 +255,9 @@ class _Indexer:
         elif isinstance(expr, (ListComprehension, SetComprehension)):
             self.value(expr.generator.left_expr, drop)
         elif isinstance(expr, DictionaryComprehension):
-            self.value(expr.key, drop)
-            self.value(expr.value, drop)
+            for part in (expr.key, expr.value):
+                if part is not None:
+                    self.value(part, drop)
         elif isinstance(expr, (CastExpr, AssertTypeExpr)):
             self.value(expr.expr, drop)
         elif isinstance(expr, AssignmentExpr):

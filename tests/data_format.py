@@ -1,0 +1,287 @@
+"""Cases in mypy's test-data format, run against real typeshed via mypy.api.
+
+    [case testName]
+    # flags: --strict
+    import asyncio
+    asyncio.create_task(f())  # E: message  [dangling-task] \
+                              # N: note
+    [file other.py]
+    ...
+    [out]
+    other.py:3: error: ...
+
+Inline expectations (`# E:`, `# N:`, `# W:`, optionally `# E:12:` with a
+column) belong to the line they stand on; a comment that ends in a backslash
+continues on the following comment-only lines.  `[out]` lists expectations
+for any file, `main` meaning the case's own code.  Cases with the same flags
+and no extra files run together in one mypy call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mypy import api
+
+MAIN = "main"
+DEFAULT_CONFIG = "[mypy]\nplugins = mypy_dangling_tasks\n"
+_EXPECTATION = re.compile(r"^([ENW]):((?P<col>\d+):)? (?P<message>.*)$")
+_SEVERITY = {"E": "error", "N": "note", "W": "warning"}
+_OUTPUT = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+):((?P<col>\d+):)? (?P<severity>error|note|warning): "
+    r"(?P<message>.*)$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Message:
+    file: str
+    line: int
+    column: int | None
+    severity: str
+    text: str
+
+    def render(self) -> str:
+        col = "" if self.column is None else f"{self.column}:"
+        return f"{self.file}:{self.line}:{col} {self.severity}: {self.text}"
+
+    def without_column(self) -> Message:
+        return Message(self.file, self.line, None, self.severity, self.text)
+
+
+@dataclass
+class Case:
+    name: str
+    source: Path
+    line: int
+    main: str
+    files: dict[str, str] = field(default_factory=dict)
+    out: list[str] | None = None
+
+    @property
+    def flags(self) -> list[str]:
+        first = self.main.splitlines()[0] if self.main else ""
+        if first.startswith("# flags:"):
+            return shlex.split(first[len("# flags:") :])
+        return []
+
+    @property
+    def batchable(self) -> bool:
+        return not self.files and self.out is None
+
+    def expected(self, main_name: str = MAIN) -> list[Message]:
+        found = list(_inline_expectations(self.main, main_name))
+        for name, text in self.files.items():
+            found.extend(_inline_expectations(text, name))
+        for line in self.out or ():
+            parsed = _parse_output_line(line)
+            if parsed is not None:
+                file = main_name if parsed.file == MAIN else parsed.file
+                found.append(Message(file, parsed.line, parsed.column, parsed.severity, parsed.text))
+        return sorted(found)
+
+
+def parse_file(path: Path) -> list[Case]:
+    cases: list[Case] = []
+    current: Case | None = None
+    section = "main"
+    file_name = ""
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if current is None:
+            return
+        text = "\n".join(buffer).rstrip("\n") + "\n"
+        if section == "main":
+            current.main = text
+        elif section == "file":
+            current.files[file_name] = text
+        elif section == "out":
+            current.out = [line for line in buffer if line.strip()]
+
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        header = re.match(r"^\[(case|file|out)\s*([^\]]*)\]\s*$", line)
+        if header is None:
+            buffer.append(line)
+            continue
+        flush()
+        buffer = []
+        kind, argument = header.group(1), header.group(2).strip()
+        if kind == "case":
+            current = Case(argument, path, number, "")
+            cases.append(current)
+            section = "main"
+        elif current is None:
+            raise ValueError(f"{path}:{number}: [{kind}] before any [case]")
+        else:
+            section, file_name = kind, argument
+    flush()
+    return cases
+
+
+def _inline_expectations(text: str, file: str) -> Iterator[Message]:
+    lines = text.splitlines()
+    owner = 0  # the line a backslash-continued comment belongs to
+    continuing = False
+    for index, line in enumerate(lines):
+        number = index + 1
+        if not (continuing and line.lstrip().startswith("#")):
+            owner = number
+        body = line.rstrip()
+        continuing = body.endswith("\\")
+        if continuing:
+            body = body[:-1]
+        for chunk in (" " + body).split(" # ")[1:]:
+            match = _EXPECTATION.match(chunk.strip())
+            if match is None:
+                continue
+            col = match.group("col")
+            yield Message(
+                file,
+                owner,
+                int(col) if col else None,
+                _SEVERITY[match.group(1)],
+                match.group("message").replace("\\#", "#").rstrip(),
+            )
+
+
+def _parse_output_line(line: str) -> Message | None:
+    match = _OUTPUT.match(line.strip())
+    if match is None:
+        return None
+    col = match.group("col")
+    return Message(
+        match.group("file"),
+        int(match.group("line")),
+        int(col) if col else None,
+        match.group("severity"),
+        match.group("message").rstrip(),
+    )
+
+
+@dataclass
+class Run:
+    stdout: str
+    stderr: str
+    status: int
+    messages: list[Message]
+
+
+@contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def run_mypy(workdir: Path, args: list[str]) -> Run:
+    """mypy in-process in `workdir`, with column numbers, no pretty output."""
+    with _cwd(workdir):
+        stdout, stderr, status = api.run(
+            ["--show-column-numbers", "--no-error-summary", "--no-pretty", "--hide-error-context",
+             "--no-color-output", *args]
+        )
+    messages = [m for m in map(_parse_output_line, stdout.splitlines()) if m is not None]
+    return Run(stdout, stderr, status, messages)
+
+
+def module_name(case: Case) -> str:
+    return "case_" + re.sub(r"\W", "_", case.name)
+
+
+def run_batch(cases: Iterable[Case], flags: list[str], cache_dir: Path) -> dict[str, Run]:
+    """Run cases without extra files in one mypy call; results per case name."""
+    cases = list(cases)
+    with tempfile.TemporaryDirectory(prefix="dangling-batch-") as tmp:
+        root = Path(tmp)
+        (root / "mypy.ini").write_text(DEFAULT_CONFIG, encoding="utf-8")
+        names = {}
+        for case in cases:
+            name = module_name(case)
+            names[name] = case.name
+            (root / f"{name}.py").write_text(case.main, encoding="utf-8")
+        run = run_mypy(
+            root,
+            ["--config-file", "mypy.ini", "--cache-dir", str(cache_dir), *flags,
+             *(f"{name}.py" for name in names)],
+        )
+    results = {}
+    for name, case_name in names.items():
+        own = [
+            Message(MAIN, m.line, m.column, m.severity, m.text)
+            for m in run.messages
+            if m.file == f"{name}.py"
+        ]
+        results[case_name] = Run(run.stdout, run.stderr, run.status, own)
+    return results
+
+
+def run_single(case: Case, cache_dir: Path) -> Run:
+    """A case with its own files (config files included) in a directory of its own."""
+    with tempfile.TemporaryDirectory(prefix="dangling-case-") as tmp:
+        root = Path(tmp)
+        (root / "main.py").write_text(case.main, encoding="utf-8")
+        for name, text in case.files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        config = next(
+            (name for name in ("mypy.ini", "setup.cfg", "pyproject.toml") if name in case.files),
+            None,
+        )
+        if config is None:
+            (root / "mypy.ini").write_text(DEFAULT_CONFIG, encoding="utf-8")
+            config = "mypy.ini"
+        sources = ["main.py"] + [
+            name for name in case.files if name.endswith((".py", ".pyi")) and "/" not in name
+        ]
+        run = run_mypy(
+            root, ["--config-file", config, "--cache-dir", str(cache_dir), *case.flags, *sources]
+        )
+    messages = [
+        Message(MAIN if m.file == "main.py" else m.file, m.line, m.column, m.severity, m.text)
+        for m in run.messages
+    ]
+    return Run(run.stdout, run.stderr, run.status, messages)
+
+
+def compare(case: Case, run: Run) -> str | None:
+    """None if the run matches the case; else a side-by-side report."""
+    expected = case.expected()
+    actual = sorted(run.messages)
+    # An expectation without a column matches an actual message on any column.
+    comparable = sorted(
+        m if e_has_col else m.without_column()
+        for m, e_has_col in _pair_columns(actual, expected)
+    )
+    if comparable == expected and "Traceback" not in run.stdout + run.stderr:
+        return None
+    width = max([len(m.render()) for m in expected] + [30])
+    lines = [f"{case.source.name}:{case.line}: [case {case.name}] does not match",
+             f"{'expected':<{width}} | actual"]
+    exp_lines = [m.render() for m in expected]
+    act_lines = [m.render() for m in comparable]
+    for index in range(max(len(exp_lines), len(act_lines))):
+        left = exp_lines[index] if index < len(exp_lines) else ""
+        right = act_lines[index] if index < len(act_lines) else ""
+        marker = " " if left == right else "!"
+        lines.append(f"{left:<{width}} {marker} {right}")
+    if run.stderr.strip():
+        lines.append("stderr:\n" + run.stderr)
+    return "\n".join(lines)
+
+
+def _pair_columns(actual: list[Message], expected: list[Message]) -> Iterator[tuple[Message, bool]]:
+    with_column = {(m.file, m.line, m.severity, m.text) for m in expected if m.column is not None}
+    for message in actual:
+        yield message, (message.file, message.line, message.severity, message.text) in with_column
