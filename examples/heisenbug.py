@@ -64,7 +64,7 @@ async def fire_and_forget(gate: Gate, outcome: Outcome) -> None:
     # The bug: the new task is dropped.  Once it waits, the only references to
     # it form a cycle (task -> coroutine -> frame -> future -> the future's
     # done-callback -> task) plus the loop's weak set of tasks: all garbage.
-    asyncio.create_task(worker(gate, outcome))
+    asyncio.create_task(worker(gate, outcome))  # BUG: the only reference is dropped
     await settle()
     gate.open()  # too late: the worker and its future are gone
     await asyncio.sleep(0)

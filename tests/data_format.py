@@ -40,13 +40,17 @@ _OUTPUT = re.compile(
 )
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Message:
     file: str
     line: int
     column: int | None
     severity: str
     text: str
+
+    def key(self) -> tuple[str, int, int, str, str]:
+        column = -1 if self.column is None else self.column
+        return (self.file, self.line, column, self.severity, self.text)
 
     def render(self) -> str:
         col = "" if self.column is None else f"{self.column}:"
@@ -85,7 +89,7 @@ class Case:
             if parsed is not None:
                 file = main_name if parsed.file == MAIN else parsed.file
                 found.append(Message(file, parsed.line, parsed.column, parsed.severity, parsed.text))
-        return sorted(found)
+        return sorted(found, key=Message.key)
 
 
 def parse_file(path: Path) -> list[Case]:
@@ -258,11 +262,11 @@ def run_single(case: Case, cache_dir: Path) -> Run:
 def compare(case: Case, run: Run) -> str | None:
     """None if the run matches the case; else a side-by-side report."""
     expected = case.expected()
-    actual = sorted(run.messages)
+    actual = sorted(run.messages, key=Message.key)
     # An expectation without a column matches an actual message on any column.
     comparable = sorted(
-        m if e_has_col else m.without_column()
-        for m, e_has_col in _pair_columns(actual, expected)
+        (m if e_has_col else m.without_column() for m, e_has_col in _pair_columns(actual, expected)),
+        key=Message.key,
     )
     if comparable == expected and "Traceback" not in run.stdout + run.stderr:
         return None

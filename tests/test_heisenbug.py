@@ -85,7 +85,7 @@ def test_task_group_completes(heisenbug: ModuleType) -> None:
 
 def test_plugin_flags_only_the_fire_and_forget_spawn(tmp_path: Path) -> None:
     source = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    spawn_lines = [number for number, line in enumerate(source, 1) if line.strip() == SPAWN]
+    spawn_lines = [number for number, line in enumerate(source, 1) if line.split("#")[0].strip() == SPAWN]
     assert len(spawn_lines) == 1, f"expected exactly one bare {SPAWN!r} in {EXAMPLE}"
 
     config = tmp_path / "mypy.ini"
