@@ -193,14 +193,12 @@ class Hooks:
 
         def hook(ctx: MethodContext) -> Type:
             receiver = ctx.type
+            if _any_instance_of(receiver, retaining_classes):
+                return ctx.default_return_type
             if is_instance_of(receiver, spawner_classes):
                 spawner = Spawner(method_display(receiver, method))
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            elif (
-                unused_task
-                and is_instance_of(ctx.default_return_type, TASK_CLASSES)
-                and not _any_instance_of(receiver, retaining_classes)
-            ):
+            elif unused_task and is_instance_of(ctx.default_return_type, TASK_CLASSES):
                 spawner = Spawner(method_display(receiver, method), code=errorcodes.UNUSED_TASK)
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type

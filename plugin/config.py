@@ -44,6 +44,11 @@ class Config:
         return {"spawners": sorted(self.spawners), "self_retaining": sorted(self.self_retaining)}
 
 
+def section_name(config: Config) -> str:
+    source = config.source or ""
+    return TOML_SECTION if source.endswith(".toml") else INI_SECTION
+
+
 @dataclass
 class LoadResult:
     config: Config
@@ -82,7 +87,11 @@ class _Reader:
                 names = self.names(key, value)
                 if names is not None:
                     values[key] = self.valid_names(key, names)
-        config = Config(source=self.file if raw is not None else None, **values)
+        config = Config(
+            spawners=values.get("spawners", ()),
+            self_retaining=values.get("self_retaining", ()),
+            source=self.file if raw is not None else None,
+        )
         return LoadResult(config, self.errors)
 
     def raw_section(self) -> dict[str, object] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from mypy.types import Type
 
 from . import _compat, config, errorcodes
 from .checks import FunctionHook, Hooks, MethodHook, Reporter, Spawner, display_name
+from .resolve import missing_in_module
 from .names import (
     CREATE_TASK,
     CREATE_TASK_METHOD,
@@ -51,6 +53,13 @@ class DanglingTasksPlugin(Plugin):
         self._retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
         self._method_hooks: dict[str, MethodHook] = {}
         self._task_function_hooks: dict[str, FunctionHook] = {}
+        self._warned: set[str] = set()
+        self._configured_modules = {
+            name.rsplit(".", depth)[0]
+            for name in (*self._config.spawners, *self._config.self_retaining)
+            for depth in (1, 2)
+            if name.count(".") >= depth
+        }
 
     def _function_table(self) -> Mapping[str, FunctionHook]:
         hooks = self._hooks
@@ -82,6 +91,26 @@ class DanglingTasksPlugin(Plugin):
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         return self._config.as_data()
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        # Called once per parsed module: the moment to notice a configured
+        # name that its own module does not define (a typo would otherwise
+        # silently disable the check the user asked for).
+        if self._configured_modules and file.fullname in self._configured_modules:
+            for key, names in (
+                ("spawners", self._config.spawners),
+                ("self_retaining", self._config.self_retaining),
+            ):
+                for name in missing_in_module(file, names):
+                    if name not in self._warned:
+                        self._warned.add(name)
+                        print(
+                            f"{self._config.source}: warning: [{config.section_name(self._config)}] "
+                            f'{key}: "{name}" is not defined in module {file.fullname} '
+                            f"({file.path}); it is ignored",
+                            file=sys.stderr,
+                        )
+        return []
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         hook = self._functions.get(fullname)
@@ -136,14 +165,23 @@ class DanglingTasksPlugin(Plugin):
             if registrar:
                 hook = self._hooks.registrar(method)
             else:
+                retaining = (
+                    *self._retaining,
+                    *(
+                        owner
+                        for owner, _, name in map(methodcall_parts, self._config.self_retaining)
+                        if name == method
+                    ),
+                )
                 hook = self._hooks.method(
-                    method,
-                    self._spawner_methods.get(method, ()),
-                    self._retaining,
-                    self._unused_task,
+                    method, self._spawner_methods.get(method, ()), retaining, self._unused_task
                 )
             self._method_hooks[key] = hook
         return hook
+
+
+def methodcall_parts(fullname: str) -> tuple[str, str, str]:
+    return fullname.rpartition(".")
 
 
 def _wrapper(fullname: str) -> Spawner:
