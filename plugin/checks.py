@@ -80,7 +80,7 @@ class Reporter:
                     self._hold_for_registrar(tree, node, call, spawner)
                 return
             if isinstance(node, (FuncItem, MypyFile)):
-                drop = self._indexes.index_for(node).drop_of(call)
+                drop = self._indexes.index_for(tree, node).drop_of(call)
                 if drop is not None:
                     self._fail(api, call, spawner, _how(drop))
                 return

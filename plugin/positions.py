@@ -116,29 +116,29 @@ class ScopeIndex:
 
 
 class IndexCache:
-    """One index per statement list object.
+    """The indexes of the module being checked, one per statement list.
 
     dmypy replaces a module's or a function's statement list when it is
-    edited while keeping the owning node, so the list itself is the key.  The
-    index holds the list, which keeps its id() from being reused.
+    edited while keeping the owning node, so the list itself is the key; the
+    index holds the list, which keeps its id() from being reused.  Only the
+    current module's indexes are kept, so memory stays bounded by one module
+    and a long-lived daemon holds on to no old trees.
     """
 
     def __init__(self) -> None:
+        self._tree: MypyFile | None = None
         self._by_list: dict[int, ScopeIndex] = {}
 
-    def index_for(self, scope: Scope) -> ScopeIndex:
+    def index_for(self, tree: MypyFile, scope: Scope) -> ScopeIndex:
+        if tree is not self._tree:
+            self._tree = tree
+            self._by_list = {}
         statements = scope.defs if isinstance(scope, MypyFile) else scope.body.body
         index = self._by_list.get(id(statements))
         if index is None or index.statements is not statements:
             index = build_index(scope, statements)
             self._by_list[id(statements)] = index
         return index
-
-    def forget_module(self, tree: MypyFile) -> None:
-        """Drop every index of a module that is being checked afresh."""
-        stale = [key for key, index in self._by_list.items() if index.statements is tree.defs]
-        for key in stale:
-            del self._by_list[key]
 
 
 def build_index(scope: Scope, statements: list[Statement]) -> ScopeIndex:
@@ -177,6 +177,9 @@ class _Indexer:
             self.value(stmt.expr, DISCARDED)
         elif isinstance(stmt, AssignmentStmt):
             self.assignment(stmt)
+        elif isinstance(stmt, ClassDef) and self.in_function:
+            # A class body binds class attributes, not locals of the function.
+            _Indexer(self.index, in_function=False).block(stmt.defs.body)
         else:
             for block in _child_blocks(stmt, into_functions=False):
                 if not block.is_unreachable:
