@@ -80,6 +80,8 @@ class DanglingTasksPlugin(Plugin):
             table[task_class] = hooks.always(Spawner(display_name(task_class)))
         for name in self._config.spawners:
             table.setdefault(name, hooks.always(Spawner(name)))
+        for name in self._config.self_retaining:  # the user's word wins
+            table.pop(name, None)
         return table
 
     # -- mypy's questions --------------------------------------------------
