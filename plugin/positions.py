@@ -232,54 +232,65 @@ class _Indexer:
                 self._note_stores(item)
 
     def value(self, expr: Expression, drop: Drop) -> None:
-        """Record that the value of `expr` is lost in the way `drop` says."""
-        if isinstance(expr, CallExpr):
-            self.index.drops.setdefault(expr, drop)
-            callee = expr.callee
-            # `create_task(w()).add_done_callback(cb)`: the method's result is
-            # what is kept (or not); the task itself is gone either way.
-            if isinstance(callee, MemberExpr) and isinstance(callee.expr, CallExpr):
-                self.value(callee.expr, DISCARDED)
-        elif isinstance(expr, OpExpr):
-            if expr.op in ("and", "or"):
-                self.value(expr.left, drop)
-                self.value(expr.right, drop)
-        elif isinstance(expr, ConditionalExpr):
-            self.value(expr.if_expr, drop)
-            self.value(expr.else_expr, drop)
-        elif isinstance(expr, (ListExpr, SetExpr, TupleExpr)):
-            for item in expr.items:
-                self.value(item, drop)
-        elif isinstance(expr, DictExpr):
-            for key, item in expr.items:
-                if key is not None:
-                    self.value(key, drop)
-                self.value(item, drop)
-        elif isinstance(expr, (ListComprehension, SetComprehension)):
-            self.value(expr.generator.left_expr, drop)
-        elif isinstance(expr, DictionaryComprehension):
-            for part in (expr.key, expr.value):
-                if part is not None:
-                    self.value(part, drop)
-        elif isinstance(expr, (CastExpr, AssertTypeExpr)):
-            self.value(expr.expr, drop)
-        elif isinstance(expr, AssignmentExpr):
-            self._walrus(expr, drop)
+        """Record that the value of `expr` is lost in the way `drop` says.
 
-    def _walrus(self, expr: AssignmentExpr, outer: Drop) -> None:
-        # The walrus keeps the value in its target; it is lost only if the
-        # target is never read and the walrus's own value is lost too.
-        if outer.locals_to_check and not self.in_function:
-            return
+        Iterative: a statement made of a thousand-operand `and` chain must not
+        exhaust Python's recursion limit inside mypy.
+        """
+        pending: list[tuple[Expression, Drop]] = [(expr, drop)]
+        while pending:
+            expr, drop = pending.pop()
+            if isinstance(expr, CallExpr):
+                self.index.drops.setdefault(expr, drop)
+                callee = expr.callee
+                # `create_task(w()).add_done_callback(cb)`: the method's result
+                # is what is kept (or not); the task itself is gone either way.
+                if isinstance(callee, MemberExpr) and isinstance(callee.expr, CallExpr):
+                    pending.append((callee.expr, DISCARDED))
+            elif isinstance(expr, AssignmentExpr):
+                walrus = self._walrus(expr, drop)
+                if walrus is not None:
+                    pending.append((expr.value, walrus))
+            else:
+                pending.extend((part, drop) for part in _dropped_parts(expr))
+
+    def _walrus(self, expr: AssignmentExpr, outer: Drop) -> Drop | None:
+        """How the walrus's value is lost: only if its target is never read too."""
         target = expr.target
         if is_underscore(target.name):
             inner = Drop((*outer.names, target.name), outer.locals_to_check)
         elif self.in_function:
             inner = Drop((*outer.names, target.name), (*outer.locals_to_check, target.name))
         else:
-            return
+            return None
         self.index.stores.add(target)
-        self.value(expr.value, inner)
+        return inner
+
+
+def _dropped_parts(expr: Expression) -> Iterator[Expression]:
+    """Sub-expressions whose value is lost when the value of `expr` is."""
+    if isinstance(expr, OpExpr):
+        if expr.op in ("and", "or"):
+            yield expr.left
+            yield expr.right
+    elif isinstance(expr, ConditionalExpr):
+        yield expr.if_expr
+        yield expr.else_expr
+    elif isinstance(expr, (ListExpr, SetExpr, TupleExpr)):
+        yield from expr.items
+    elif isinstance(expr, DictExpr):
+        for key, item in expr.items:
+            if key is not None:
+                yield key
+            yield item
+    elif isinstance(expr, (ListComprehension, SetComprehension)):
+        yield expr.generator.left_expr
+    elif isinstance(expr, DictionaryComprehension):
+        for part in (expr.key, expr.value):
+            if part is not None:
+                yield part
+    elif isinstance(expr, (CastExpr, AssertTypeExpr)):
+        yield expr.expr
 
 
 def _is_type_checking_guard(expr: Expression) -> bool:
