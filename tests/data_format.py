@@ -179,7 +179,7 @@ class Run:
 
 
 @contextmanager
-def _cwd(path: Path) -> Iterator[None]:
+def cwd(path: Path) -> Iterator[None]:
     old = os.getcwd()
     os.chdir(path)
     try:
@@ -190,7 +190,7 @@ def _cwd(path: Path) -> Iterator[None]:
 
 def run_mypy(workdir: Path, args: list[str]) -> Run:
     """mypy in-process in `workdir`, with column numbers, no pretty output."""
-    with _cwd(workdir):
+    with cwd(workdir):
         stdout, stderr, status = api.run(
             ["--show-column-numbers", "--no-error-summary", "--no-pretty", "--hide-error-context",
              "--no-color-output", *args]

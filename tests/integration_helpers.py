@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -138,3 +140,19 @@ def describe(*parts: str) -> str:
     """Output for an assertion message, trimmed to something readable."""
     text = "\n".join(part for part in parts if part)
     return text if len(text) < 6000 else text[:3000] + "\n[...]\n" + text[-3000:]
+
+
+def run_command(
+    command: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """A child process with no stdin, its output captured, never left running."""
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from mypy import api
 
+from data_format import cwd
 from mypy_dangling_tasks import config
 
 SPAWNER_USE = """\
@@ -21,18 +19,8 @@ async def main() -> None:
 APP = "from typing import Any\ndef spawn(c: Any) -> None: ...\n"
 
 
-@contextmanager
-def chdir(path: Path) -> Iterator[None]:
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
 def run(project: Path, *args: str) -> tuple[str, str, int]:
-    with chdir(project):
+    with cwd(project):
         return api.run(["--no-error-summary", "--cache-dir", str(project / ".cache"), *args])
 
 

@@ -22,6 +22,7 @@ from typing import Final
 import pytest
 
 from integration_helpers import (
+    run_command,
     DANGLING_APP,
     DANGLING_CALL,
     KEPT_APP,
@@ -93,15 +94,11 @@ class Daemon:
     def command(
         self, *args: str, timeout: float = COMMAND_TIMEOUT
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        return run_command(
             [sys.executable, "-m", "mypy.dmypy", "--status-file", str(self.status_file), *args],
             cwd=self.project,
             env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
         )
 
     def run(self, *files: str) -> subprocess.CompletedProcess[str]:

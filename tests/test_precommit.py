@@ -20,6 +20,7 @@ from typing import Final
 import pytest
 
 from integration_helpers import (
+    run_command,
     DANGLING_APP,
     DANGLING_CALL,
     KEPT_APP,
@@ -71,16 +72,7 @@ class Repo:
         )
 
     def run(self, *command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command,
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        return run_command(command, cwd=self.root, env=self.env, timeout=TIMEOUT)
 
     def git(self, *args: str) -> None:
         assert GIT is not None

@@ -1,0 +1,205 @@
+"""The plugin on real async packages: no crash, and exactly the reviewed findings.
+
+Every package pinned in benchmarks/packages.py is downloaded (wheel only, no
+dependencies; cached in benchmarks/.cache/, or $DANGLING_PACKAGES_CACHE) and
+checked by mypy with the plugin, `--check-untyped-defs
+--ignore-missing-imports`, in a subprocess per package whose working
+directory is the unpacked wheel (so paths are relative to it), with a
+generated config file and a fresh cache directory.
+
+Per package the test asserts:
+
+* no crash: exit code 0 or 1 (the packages are not type-clean without their
+  dependencies), no "INTERNAL ERROR", no "Traceback (most recent call last)";
+* the plugin's findings, as (package, path, line, code), are exactly the
+  reviewed ones in realcode_expected.txt (each carries its verdict); a
+  mismatch prints the new and the lost findings, new ones ready to paste
+  once reviewed;
+* every finding comes with the plugin's note at the same position.
+
+The number of modules (.py files) checked per package is printed (outside
+pytest's capture) and recorded as a junit property.  Set
+DANGLING_SKIP_REALCODE=1 to skip the whole file (e.g. offline).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final, NamedTuple
+
+import pytest
+
+from integration_helpers import NOTE_START, clean_env
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import packages  # noqa: E402  (benchmarks/packages.py)
+
+EXPECTED_FILE: Final = Path(__file__).resolve().parent / "realcode_expected.txt"
+PLUGIN_CODES: Final = frozenset({"dangling-task", "unused-task"})
+TIMEOUT: Final = 300.0
+CONFIG: Final = "[mypy]\nplugins = mypy_dangling_tasks\n"
+TRACEBACK: Final = "Traceback (most recent call last)"
+# path:line:col: severity: message  [code]   (notes carry no code)
+LINE: Final = re.compile(
+    r"^(?P<path>[^:\s][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<severity>error|note|warning): "
+    r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
+)
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
+    reason="DANGLING_SKIP_REALCODE is set",
+)
+
+
+class Finding(NamedTuple):
+    package: str
+    path: str
+    line: int
+    code: str
+
+    def render(self, comment: str = "") -> str:
+        text = f"{self.package} {self.path} {self.line} {self.code}"
+        return f"{text}  {comment}" if comment else text
+
+
+def load_expected(path: Path = EXPECTED_FILE) -> dict[Finding, str]:
+    """The reviewed findings, each with its '# verdict: ...' comment."""
+    expected: dict[Finding, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        body, _, comment = raw.partition("#")
+        if not body.strip():
+            continue
+        parts = body.split()
+        if len(parts) != 4 or not parts[2].isdigit():
+            raise ValueError(f"{path}:{number}: expected '<package> <path> <line> <code>': {raw!r}")
+        if not comment.strip().startswith("verdict:"):
+            raise ValueError(f"{path}:{number}: finding without a '# verdict: ...' comment")
+        finding = Finding(parts[0], parts[1], int(parts[2]), parts[3])
+        if finding in expected:
+            raise ValueError(f"{path}:{number}: duplicate finding {finding.render()}")
+        expected[finding] = "#" + comment
+    return expected
+
+
+EXPECTED: Final = load_expected()
+PACKAGE_NAMES: Final = [package.name for package in packages.PACKAGES]
+
+
+def test_expected_file_names_only_pinned_packages() -> None:
+    unknown = {finding.package for finding in EXPECTED} - set(PACKAGE_NAMES)
+    assert not unknown, f"{EXPECTED_FILE.name} names packages not in packages.py: {unknown}"
+    assert len(PACKAGE_NAMES) >= 8
+
+
+class Checked(NamedTuple):
+    modules: int
+    seconds: float
+    status: int
+    output: str
+    findings: set[Finding]
+    missing_notes: list[str]
+
+
+def _cache() -> Path:
+    configured = os.environ.get("DANGLING_PACKAGES_CACHE")
+    return Path(configured) if configured else packages.DEFAULT_CACHE
+
+
+def check_package(name: str, tmp: Path) -> Checked:
+    folders = packages.fetch([name], _cache())[name]
+    workdir = folders[0].parent
+    config = tmp / "mypy.ini"
+    config.write_text(CONFIG, encoding="utf-8")
+    command = [
+        sys.executable, "-m", "mypy",
+        "--config-file", str(config), "--cache-dir", str(tmp / "cache"),
+        "--check-untyped-defs", "--ignore-missing-imports",
+        "--no-error-summary", "--show-column-numbers", "--hide-error-context",
+        "--no-pretty", "--no-color-output", "--show-traceback",
+        *(folder.name for folder in folders),
+    ]
+    start = time.monotonic()
+    done = subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, timeout=TIMEOUT, env=clean_env()
+    )
+    seconds = time.monotonic() - start
+    findings, missing_notes = _plugin_findings(name, done.stdout)
+    modules = sum(1 for folder in folders for _ in folder.rglob("*.py"))
+    return Checked(modules, seconds, done.returncode, done.stdout + done.stderr, findings, missing_notes)
+
+
+def _plugin_findings(package: str, stdout: str) -> tuple[set[Finding], list[str]]:
+    """The plugin's errors, and those of them without the plugin's note at the same spot."""
+    parsed = [m for m in map(LINE.match, stdout.splitlines()) if m is not None]
+    notes = {
+        (m["path"], m["line"], m["col"])
+        for m in parsed
+        if m["severity"] == "note" and m["message"].startswith(NOTE_START)
+    }
+    findings: set[Finding] = set()
+    missing: list[str] = []
+    for m in parsed:
+        if m["severity"] == "error" and m["code"] in PLUGIN_CODES:
+            findings.add(Finding(package, m["path"], int(m["line"]), m["code"]))
+            if (m["path"], m["line"], m["col"]) not in notes:
+                missing.append(m.group(0))
+    return findings, missing
+
+
+def _crash_lines(output: str) -> Iterator[str]:
+    for line in output.splitlines():
+        if "INTERNAL ERROR" in line or TRACEBACK in line:
+            yield line
+
+
+def _diff(package: str, actual: set[Finding]) -> str:
+    expected = {f for f in EXPECTED if f.package == package}
+    new = sorted(actual - expected)
+    lost = sorted(expected - actual)
+    lines = [f"{package}: findings differ from {EXPECTED_FILE.name}"]
+    if new:
+        lines.append(f"NEW ({len(new)}; review each, then add it with its verdict):")
+        lines += [f"+ {f.render('# verdict: UNREVIEWED')}" for f in new]
+    if lost:
+        lines.append(f"LOST ({len(lost)}; reported before, not any more):")
+        lines += [f"- {f.render(EXPECTED[f])}" for f in lost]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", PACKAGE_NAMES)
+def test_package(
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    record_property: "pytest.RecordProperty",
+) -> None:
+    checked = check_package(name, tmp_path)
+    record_property("modules", checked.modules)
+    record_property("findings", len(checked.findings))
+    record_property("seconds", round(checked.seconds, 1))
+    with capsys.disabled():
+        print(
+            f"\n[realcode] {name}: {checked.modules} modules, {len(checked.findings)} findings, "
+            f"mypy exit {checked.status}, {checked.seconds:.1f} s",
+            flush=True,
+        )
+
+    crashes = list(_crash_lines(checked.output))
+    tail = checked.output[-4000:]
+    assert not crashes, f"{name}: mypy crashed:\n" + "\n".join(crashes) + "\n...\n" + tail
+    assert checked.status in (0, 1), f"{name}: mypy exited with {checked.status}:\n{tail}"
+    assert checked.modules > 0, f"{name}: no .py files found"
+    expected = {f for f in EXPECTED if f.package == name}
+    if checked.findings != expected:
+        pytest.fail(_diff(name, checked.findings), pytrace=False)
+    assert not checked.missing_notes, f"{name}: findings without the plugin's note:\n" + "\n".join(
+        checked.missing_notes
+    )
