@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import (
@@ -26,6 +26,10 @@ from .names import (
     CONCURRENT_FUTURE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
+    ENSURE_FUTURE,
+    GATHER,
+    RUN_COROUTINE_THREADSAFE,
+    SHIELD,
     DISPLAY_NAMES,
     EVENT_LOOP,
     FUTURE_CLASSES,
@@ -36,8 +40,7 @@ from .names import (
 from .positions import Drop, IndexCache, dropped_in_lambda
 
 
-@dataclass(frozen=True)
-class Spawner:
+class Spawner(NamedTuple):
     """What a spawner returns, and why losing it loses work."""
 
     display: str
@@ -260,3 +263,34 @@ def _spawner_reference(api: CheckerPluginInterface, callback: Expression) -> Spa
         if receiver is not None and is_instance_of(receiver, (EVENT_LOOP,)):
             return Spawner(method_display(receiver, CREATE_TASK_METHOD))
     return None
+
+
+def function_table(
+    hooks: Hooks, spawners: Sequence[str], self_retaining: Sequence[str]
+) -> dict[str, FunctionHook]:
+    """Hooks for the asyncio spawner functions and the user's own."""
+    table: dict[str, FunctionHook] = {
+        CREATE_TASK: hooks.always(Spawner(display_name(CREATE_TASK))),
+        ENSURE_FUTURE: hooks.when_wrapping_new_task(Spawner(display_name(ENSURE_FUTURE))),
+        GATHER: hooks.when_wrapping_new_task(_wrapping(GATHER)),
+        SHIELD: hooks.when_wrapping_new_task(_wrapping(SHIELD)),
+        RUN_COROUTINE_THREADSAFE: hooks.always(
+            Spawner(
+                display_name(RUN_COROUTINE_THREADSAFE),
+                what="Future",
+                why=errorcodes.THREADSAFE_WHY,
+            )
+        ),
+    }
+    for task_class in TASK_CLASSES:
+        table[task_class] = hooks.always(Spawner(display_name(task_class)))
+    for name in spawners:
+        table.setdefault(name, hooks.always(Spawner(name)))
+    for name in self_retaining:  # the user's word wins
+        table.pop(name, None)
+    return table
+
+
+def _wrapping(fullname: str) -> Spawner:
+    """gather / shield: the Future returned is the only handle on the tasks inside."""
+    return Spawner(display_name(fullname), what="Future", why=errorcodes.WRAPPED_WHY)

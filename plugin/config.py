@@ -12,9 +12,8 @@ import configparser
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,8 +32,7 @@ ALLOWED: Final = {
 _QUALIFIED_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     spawners: tuple[str, ...] = ()
     self_retaining: tuple[str, ...] = ()
     source: str | None = None
@@ -49,15 +47,14 @@ def section_name(config: Config) -> str:
     return TOML_SECTION if source.endswith(".toml") else INI_SECTION
 
 
-@dataclass
-class LoadResult:
+class LoadResult(NamedTuple):
     config: Config
-    errors: list[str] = field(default_factory=list)
+    errors: list[str]
 
 
 def load(config_file: str | None) -> LoadResult:
     if not config_file:
-        return LoadResult(Config())
+        return LoadResult(Config(), [])
     path = Path(config_file)
     try:
         text = path.read_text(encoding="utf-8")

@@ -1,10 +1,16 @@
-"""The Plugin subclass: which hook answers which fullname."""
+"""The Plugin subclass: which hook answers which fullname.
+
+mypy asks `get_function_hook` / `get_method_hook` for every call in the
+program, so both reject unrelated names with one set lookup.  The analysis
+modules are imported on the first hook that is really needed: a warm run
+that checks nothing never loads them.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from mypy.errors import CompileError
 from mypy.nodes import MypyFile
@@ -13,13 +19,11 @@ from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigCont
 from mypy.types import Type
 
 from . import _compat, config, errorcodes
-from .checks import FunctionHook, Hooks, MethodHook, Reporter, Spawner, display_name
-from .resolve import missing_in_module
 from .names import (
+    CONCURRENT_FUTURE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
     ENSURE_FUTURE,
-    CONCURRENT_FUTURE,
     EVENT_LOOP,
     FUTURE_CLASSES,
     FUTURE_REGISTRARS,
@@ -31,8 +35,13 @@ from .names import (
     TASK_CLASSES,
 )
 
+if TYPE_CHECKING:
+    from .checks import FunctionHook, Hooks, MethodHook
+
 REGISTRAR_OWNERS = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
-_WRAPPER: Spawner = Spawner("", what="Future", why=errorcodes.WRAPPED_WHY)
+BUILTIN_SPAWNER_FUNCTIONS = (
+    CREATE_TASK, ENSURE_FUTURE, GATHER, SHIELD, RUN_COROUTINE_THREADSAFE, *TASK_CLASSES
+)
 
 
 class DanglingTasksPlugin(Plugin):
@@ -43,46 +52,33 @@ class DanglingTasksPlugin(Plugin):
         self._config_errors = loaded.errors
         self._modules: dict[str, MypyFile] = {}
         self._unused_task = _unused_task_enabled(options)
-        self._hooks = Hooks(Reporter())
-        self._functions = self._function_table()
+        retained = set(self._config.self_retaining)
+        self._function_names = frozenset(
+            name
+            for name in (*BUILTIN_SPAWNER_FUNCTIONS, *self._config.spawners)
+            if name not in retained
+        )
         # method name -> classes whose method of that name spawns
         self._spawner_methods: dict[str, tuple[str, ...]] = {CREATE_TASK_METHOD: (EVENT_LOOP,)}
         for name in self._config.spawners:
             owner, _, method = name.rpartition(".")
             self._spawner_methods[method] = (*self._spawner_methods.get(method, ()), owner)
+        self._method_names = frozenset(
+            (*self._spawner_methods, *LOOP_REGISTRARS, *FUTURE_REGISTRARS)
+        )
         self._retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
-        self._method_hooks: dict[str, MethodHook] = {}
-        self._task_function_hooks: dict[str, FunctionHook] = {}
-        self._warned: set[str] = set()
         self._configured_modules = {
             name.rsplit(".", depth)[0]
             for name in (*self._config.spawners, *self._config.self_retaining)
             for depth in (1, 2)
             if name.count(".") >= depth
         }
-
-    def _function_table(self) -> Mapping[str, FunctionHook]:
-        hooks = self._hooks
-        table: dict[str, FunctionHook] = {
-            CREATE_TASK: hooks.always(Spawner(display_name(CREATE_TASK))),
-            ENSURE_FUTURE: hooks.when_wrapping_new_task(Spawner(display_name(ENSURE_FUTURE))),
-            GATHER: hooks.when_wrapping_new_task(_wrapper(GATHER)),
-            SHIELD: hooks.when_wrapping_new_task(_wrapper(SHIELD)),
-            RUN_COROUTINE_THREADSAFE: hooks.always(
-                Spawner(
-                    display_name(RUN_COROUTINE_THREADSAFE),
-                    what="Future",
-                    why=errorcodes.THREADSAFE_WHY,
-                )
-            ),
-        }
-        for task_class in TASK_CLASSES:
-            table[task_class] = hooks.always(Spawner(display_name(task_class)))
-        for name in self._config.spawners:
-            table.setdefault(name, hooks.always(Spawner(name)))
-        for name in self._config.self_retaining:  # the user's word wins
-            table.pop(name, None)
-        return table
+        self._warned: set[str] = set()
+        # Built on first need (see the module docstring).
+        self._hooks: Hooks | None = None
+        self._functions: dict[str, FunctionHook] = {}
+        self._method_hooks: dict[str, MethodHook] = {}
+        self._task_function_hooks: dict[str, FunctionHook] = {}
 
     # -- mypy's questions --------------------------------------------------
 
@@ -99,43 +95,26 @@ class DanglingTasksPlugin(Plugin):
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
         if self._configured_modules and file.fullname in self._configured_modules:
-            for key, names in (
-                ("spawners", self._config.spawners),
-                ("self_retaining", self._config.self_retaining),
-            ):
-                for name in missing_in_module(file, names):
-                    if name not in self._warned:
-                        self._warned.add(name)
-                        print(
-                            f"{self._config.source}: warning: [{config.section_name(self._config)}] "
-                            f'{key}: "{name}" is not defined in module {file.fullname} '
-                            f"({file.path}); it is ignored",
-                            file=sys.stderr,
-                        )
+            self._warn_about_missing_names(file)
         return []
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        hook = self._functions.get(fullname)
-        if hook is not None:
-            return hook
+        if fullname in self._function_names:
+            return self._function_hook(fullname)
         # `spawn = asyncio.create_task`: mypy asks with the variable's name.
         target = _compat.aliased_function(fullname, self._modules)
-        if target is not None:
-            hook = self._functions.get(target)
-            if hook is not None:
-                return hook
+        if target is not None and target in self._function_names:
+            return self._function_hook(target)
         if not self._unused_task or fullname in self._retaining:
             return None
         if not _compat.declared_to_return(fullname, self._modules, TASK_CLASSES):
             return None
-        hook = self._task_function_hooks.get(fullname)
-        if hook is None:
-            spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
-            hook = self._task_function_hooks[fullname] = self._hooks.returning_task(spawner)
-        return hook
+        return self._task_function_hook(fullname)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         owner, _, method = fullname.rpartition(".")
+        if method not in self._method_names and not self._unused_task and " of " not in method:
+            return None
         if " of " in method:
             # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
             # without the module; the hook judges the receiver's real type.
@@ -154,6 +133,32 @@ class DanglingTasksPlugin(Plugin):
             return self._method_hook(method)
         return None
 
+    # -- building hooks ------------------------------------------------------
+
+    def _load_hooks(self) -> Hooks:
+        if self._hooks is None:
+            from .checks import Hooks, Reporter, function_table
+
+            self._hooks = Hooks(Reporter())
+            self._functions = function_table(
+                self._hooks, self._config.spawners, self._config.self_retaining
+            )
+        return self._hooks
+
+    def _function_hook(self, fullname: str) -> FunctionHook:
+        self._load_hooks()
+        return self._functions[fullname]
+
+    def _task_function_hook(self, fullname: str) -> FunctionHook:
+        hook = self._task_function_hooks.get(fullname)
+        if hook is None:
+            from .checks import Spawner
+
+            spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
+            hook = self._load_hooks().returning_task(spawner)
+            self._task_function_hooks[fullname] = hook
+        return hook
+
     def _is_spawner_method(self, owner: str, method: str) -> bool:
         spawner_classes = self._spawner_methods.get(method)
         if spawner_classes is None:
@@ -164,30 +169,44 @@ class DanglingTasksPlugin(Plugin):
         key = f"registrar:{method}" if registrar else method
         hook = self._method_hooks.get(key)
         if hook is None:
+            hooks = self._load_hooks()
             if registrar:
-                hook = self._hooks.registrar(method)
+                hook = hooks.registrar(method)
             else:
                 retaining = (
                     *self._retaining,
                     *(
                         owner
-                        for owner, _, name in map(methodcall_parts, self._config.self_retaining)
+                        for owner, _, name in map(_split_method, self._config.self_retaining)
                         if name == method
                     ),
                 )
-                hook = self._hooks.method(
+                hook = hooks.method(
                     method, self._spawner_methods.get(method, ()), retaining, self._unused_task
                 )
             self._method_hooks[key] = hook
         return hook
 
+    def _warn_about_missing_names(self, file: MypyFile) -> None:
+        from .resolve import missing_in_module
 
-def methodcall_parts(fullname: str) -> tuple[str, str, str]:
+        for key, names in (
+            ("spawners", self._config.spawners),
+            ("self_retaining", self._config.self_retaining),
+        ):
+            for name in missing_in_module(file, names):
+                if name not in self._warned:
+                    self._warned.add(name)
+                    print(
+                        f"{self._config.source}: warning: [{config.section_name(self._config)}] "
+                        f'{key}: "{name}" is not defined in module {file.fullname} '
+                        f"({file.path}); it is ignored",
+                        file=sys.stderr,
+                    )
+
+
+def _split_method(fullname: str) -> tuple[str, str, str]:
     return fullname.rpartition(".")
-
-
-def _wrapper(fullname: str) -> Spawner:
-    return Spawner(display_name(fullname), what=_WRAPPER.what, why=_WRAPPER.why)
 
 
 def _short(fullname: str) -> str:

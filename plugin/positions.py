@@ -11,8 +11,7 @@ is decided from types by the hooks.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Final, Union
+from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
     AssignmentExpr,
@@ -59,8 +58,7 @@ from .names import LOCALS_INTROSPECTION, TYPE_CHECKING_GUARDS
 Scope = Union[MypyFile, FuncItem]
 
 
-@dataclass(frozen=True)
-class Drop:
+class Drop(NamedTuple):
     """How a call's value is lost.  `names` empty: discarded outright."""
 
     names: tuple[str, ...] = ()
@@ -71,17 +69,19 @@ class Drop:
 DISCARDED: Final = Drop()
 
 
-@dataclass
 class ScopeIndex:
     """Dropped call positions of one scope, and what is needed to judge locals."""
 
-    scope: Scope
-    statements: list[Statement]
-    drops: dict[Expression, Drop] = field(default_factory=dict)
-    # NameExprs that only store (plain assignment targets): not reads.
-    stores: set[NameExpr] = field(default_factory=set)
-    _read_names: frozenset[str] | None = None
-    _reads_everything: bool = False
+    __slots__ = ("scope", "statements", "drops", "stores", "_read_names", "_reads_everything")
+
+    def __init__(self, scope: Scope, statements: list[Statement]) -> None:
+        self.scope = scope
+        self.statements = statements
+        self.drops: dict[Expression, Drop] = {}
+        # NameExprs that only store (plain assignment targets): not reads.
+        self.stores: set[NameExpr] = set()
+        self._read_names: frozenset[str] | None = None
+        self._reads_everything = False
 
     def drop_of(self, call: Expression) -> Drop | None:
         drop = self.drops.get(call)
