@@ -40,6 +40,11 @@ def scope_stack(api: CheckerPluginInterface) -> Sequence[TypeInfo | FuncItem | M
     return stack if isinstance(stack, list) else ()
 
 
+def is_checker_only(node: object) -> bool:
+    """Was this function defined under `if TYPE_CHECKING:`?  It never runs."""
+    return getattr(node, "is_mypy_only", False) is True
+
+
 def name_expressions(func: FuncItem) -> list[NameExpr]:
     """Every NameExpr in a function body, nested scopes included.
 

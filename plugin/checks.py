@@ -77,7 +77,10 @@ class Reporter:
         tree = _compat.current_tree(api)
         if tree is None or tree.is_stub:
             return
-        for node in reversed(_compat.scope_stack(api)):
+        stack = _compat.scope_stack(api)
+        if any(_compat.is_checker_only(node) for node in stack):
+            return
+        for node in reversed(stack):
             if isinstance(node, LambdaExpr):
                 if call in dropped_in_lambda(node):
                     self._hold_for_registrar(tree, node, call, spawner)

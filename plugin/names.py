@@ -54,6 +54,17 @@ LOOP_REGISTRARS: Final = {
 }
 FUTURE_REGISTRARS: Final = {"add_done_callback": 0}
 
+# Methods of a Task or Future that return at once without holding it:
+# `create_task(w()).add_done_callback(cb)` as a statement still drops the task.
+# Anything else (`.result()` blocks on a concurrent future) is not judged.
+NON_RETAINING_METHODS: Final = frozenset(
+    {
+        "add_done_callback", "remove_done_callback", "cancel", "cancelled", "done",
+        "running", "get_name", "set_name", "get_coro", "get_context", "get_loop",
+        "get_stack", "print_stack", "uncancel", "cancelling",
+    }
+)
+
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
 TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})

@@ -53,7 +53,7 @@ from mypy.nodes import (
 )
 
 from . import _compat
-from .names import LOCALS_INTROSPECTION, TYPE_CHECKING_GUARDS
+from .names import LOCALS_INTROSPECTION, NON_RETAINING_METHODS, TYPE_CHECKING_GUARDS
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -245,7 +245,11 @@ class _Indexer:
                 callee = expr.callee
                 # `create_task(w()).add_done_callback(cb)`: the method's result
                 # is what is kept (or not); the task itself is gone either way.
-                if isinstance(callee, MemberExpr) and isinstance(callee.expr, CallExpr):
+                if (
+                    isinstance(callee, MemberExpr)
+                    and isinstance(callee.expr, CallExpr)
+                    and callee.name in NON_RETAINING_METHODS
+                ):
                     pending.append((callee.expr, DISCARDED))
             elif isinstance(expr, AssignmentExpr):
                 walrus = self._walrus(expr, drop)
