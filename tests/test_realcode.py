@@ -29,10 +29,11 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, NamedTuple
 
+import mypy.version
 import pytest
 
 from integration_helpers import NOTE_START, clean_env
@@ -70,21 +71,40 @@ class Finding(NamedTuple):
         return f"{text}  {comment}" if comment else text
 
 
-def load_expected(path: Path = EXPECTED_FILE) -> dict[Finding, str]:
-    """The reviewed findings, each with its '# verdict: ...' comment."""
+MYPY_VERSION: Final = tuple(int(part) for part in re.findall(r"\d+", mypy.version.__version__)[:3])
+CONDITION: Final = re.compile(r"^mypy(?P<op>>=|<)(?P<version>\d+(?:\.\d+)*)$")
+
+
+def applies(condition: str, version: tuple[int, ...] = MYPY_VERSION) -> bool:
+    """Does `mypy>=X` / `mypy<X` hold for the running mypy?"""
+    match = CONDITION.match(condition)
+    if match is None:
+        raise ValueError(f"not a version condition: {condition!r} (use mypy>=X or mypy<X)")
+    bound = tuple(int(part) for part in match["version"].split("."))
+    return version >= bound if match["op"] == ">=" else version < bound
+
+
+def load_expected(
+    path: Path = EXPECTED_FILE, version: tuple[int, ...] = MYPY_VERSION
+) -> dict[Finding, str]:
+    """The reviewed findings this mypy should report, each with its '# verdict: ...' comment."""
     expected: dict[Finding, str] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         body, _, comment = raw.partition("#")
         if not body.strip():
             continue
         parts = body.split()
-        if len(parts) != 4 or not parts[2].isdigit():
-            raise ValueError(f"{path}:{number}: expected '<package> <path> <line> <code>': {raw!r}")
+        if len(parts) not in (4, 5) or not parts[2].isdigit():
+            raise ValueError(
+                f"{path}:{number}: expected '<package> <path> <line> <code> [mypy>=X]': {raw!r}"
+            )
         if not comment.strip().startswith("verdict:"):
             raise ValueError(f"{path}:{number}: finding without a '# verdict: ...' comment")
         finding = Finding(parts[0], parts[1], int(parts[2]), parts[3])
         if finding in expected:
             raise ValueError(f"{path}:{number}: duplicate finding {finding.render()}")
+        if len(parts) == 5 and not applies(parts[4], version):
+            continue
         expected[finding] = "#" + comment
     return expected
 
@@ -94,9 +114,12 @@ PACKAGE_NAMES: Final = [package.name for package in packages.PACKAGES]
 
 
 def test_expected_file_names_only_pinned_packages() -> None:
-    unknown = {finding.package for finding in EXPECTED} - set(PACKAGE_NAMES)
+    everything = {**load_expected(version=(1, 19, 1)), **load_expected(version=(2, 4, 1))}
+    unknown = {finding.package for finding in everything} - set(PACKAGE_NAMES)
     assert not unknown, f"{EXPECTED_FILE.name} names packages not in packages.py: {unknown}"
     assert len(PACKAGE_NAMES) >= 8
+    assert applies("mypy>=2", (2, 4, 1)) and not applies("mypy>=2", (1, 19, 1))
+    assert applies("mypy<2.1", (2, 0)) and not applies("mypy<2.1", (2, 1, 0))
 
 
 class Checked(NamedTuple):
@@ -179,7 +202,7 @@ def test_package(
     name: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    record_property: "pytest.RecordProperty",
+    record_property: Callable[[str, object], None],
 ) -> None:
     checked = check_package(name, tmp_path)
     record_property("modules", checked.modules)
