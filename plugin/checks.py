@@ -18,7 +18,7 @@ from mypy.nodes import (
     RefExpr,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
-from mypy.types import Type
+from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
 from .asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
@@ -199,7 +199,7 @@ class Hooks:
 
         def hook(ctx: MethodContext) -> Type:
             receiver = ctx.type
-            if _any_instance_of(receiver, retaining_classes):
+            if _any_instance_of(receiver, retaining_classes) or _receiver_may_be_anything(ctx):
                 return ctx.default_return_type
             if is_instance_of(receiver, spawner_classes):
                 spawner = Spawner(method_display(receiver, method))
@@ -221,7 +221,7 @@ class Hooks:
             position = LOOP_REGISTRARS[method]
 
         def hook(ctx: MethodContext) -> Type:
-            if not is_instance_of(ctx.type, owners):
+            if not is_instance_of(ctx.type, owners) or _receiver_may_be_anything(ctx):
                 return ctx.default_return_type
             if position >= len(ctx.args):
                 return ctx.default_return_type
@@ -235,6 +235,20 @@ class Hooks:
             return ctx.default_return_type
 
         return hook
+
+
+def _receiver_may_be_anything(ctx: MethodContext) -> bool:
+    """`loop: AbstractEventLoop | Any`: mypy asks about each member of the union
+    separately, so the hook sees only the loop; the whole receiver says the
+    object may be anything, and then the plugin does not judge."""
+    call = ctx.context
+    if not isinstance(call, CallExpr) or not isinstance(call.callee, MemberExpr):
+        return False
+    whole = _compat.lookup_type(ctx.api, call.callee.expr)
+    proper = get_proper_type(whole) if whole is not None else None
+    return isinstance(proper, UnionType) and any(
+        isinstance(get_proper_type(item), AnyType) for item in proper.items
+    )
 
 
 def _any_instance_of(typ: Type, fullnames: Sequence[str]) -> bool:
