@@ -101,6 +101,8 @@ FINDING_CODE: Final = "dangling-task"
 SPAWNER_WORDS: Final = ("create_task", "ensure_future")
 DAEMON_TRACEBACK: Final = re.compile(r"^Traceback \(most recent call last\):$", re.MULTILINE)
 
+NULL_PLUGIN: Final = Path(__file__).resolve().parent / "null_plugin.py"
+
 Side = Literal["plain", "plugin"]
 SIDES: Final[tuple[Side, Side]] = ("plain", "plugin")
 
@@ -224,6 +226,8 @@ class Workspace:
     """Temporary files of one benchmark run: configs, caches, copies, daemons."""
 
     root: Path
+    # The baseline side loads a do-nothing plugin instead of none at all.
+    null_baseline: bool = False
 
     def config(self, side: Side) -> Path:
         path = self.root / f"{side}.ini"
@@ -231,6 +235,8 @@ class Workspace:
             lines = ["[mypy]", *MYPY_OPTIONS]
             if side == "plugin":
                 lines.append(f"plugins = {PLUGIN_MODULE}")
+            elif self.null_baseline:
+                lines.append(f"plugins = {NULL_PLUGIN}")
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
@@ -856,6 +862,12 @@ def report(
         "```",
         "",
     ]
+    if "--null-baseline" in command:
+        out += [
+            "Baseline: the plain side loads benchmarks/null_plugin.py, a plugin that does "
+            "nothing, so the ratios show this plugin's own work.",
+            "",
+        ]
     if workspace_note:
         out += [workspace_note, ""]
 
@@ -1349,6 +1361,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-workspace", action="store_true", help="keep the temporary configs and caches"
     )
+    parser.add_argument(
+        "--null-baseline",
+        action="store_true",
+        help="the plain side loads benchmarks/null_plugin.py (a plugin that does nothing): "
+        "separates mypy's price of any plugin from this plugin's own work",
+    )
     args = parser.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -1377,7 +1395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(raw_argv)
     command = rerun_command(raw_argv)
     started = time.perf_counter()
-    workspace = Workspace(Path(tempfile.mkdtemp(prefix="dangling-overhead-")))
+    workspace = Workspace(
+        Path(tempfile.mkdtemp(prefix="dangling-overhead-")), null_baseline=args.null_baseline
+    )
     try:
         plugin_location()
         info = machine_info()
