@@ -65,6 +65,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, Literal
 
+from processes import wait_gone
 from packages import DEFAULT_CACHE, PACKAGES, SMOKE, FetchError, Package, fetch, package_dir, select
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -502,38 +503,19 @@ class Daemon:
                 )
             except subprocess.TimeoutExpired:
                 pass
-            if _wait_gone(pid, seconds=10):
+            if wait_gone(pid, seconds=10):
                 return
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             return
-        _wait_gone(pid, seconds=5)
+        wait_gone(pid, seconds=5)
 
     def _log_tail(self) -> str:
         try:
             return "daemon log:\n" + _tail(self.log_file.read_text("utf-8", "replace"))
         except OSError:
             return "(no daemon log)"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_gone(pid: int, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def write_bumped(path: Path, data: bytes) -> None:

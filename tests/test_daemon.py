@@ -21,6 +21,7 @@ from typing import Final
 
 import pytest
 
+from processes import wait_gone
 from integration_helpers import (
     run_command,
     DANGLING_APP,
@@ -122,35 +123,16 @@ class Daemon:
             self.command("stop", timeout=30)
         except subprocess.TimeoutExpired:
             pass
-        if _wait_gone(pid, seconds=10):
+        if wait_gone(pid, seconds=10):
             return
         try:
             self.command("kill", timeout=30)
         except subprocess.TimeoutExpired:
             pass
-        if not _wait_gone(pid, seconds=5):
+        if not wait_gone(pid, seconds=5):
             os.kill(pid, signal.SIGKILL)
-            _wait_gone(pid, seconds=5)
+            wait_gone(pid, seconds=5)
         self.status_file.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_gone(pid: int, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @pytest.fixture
@@ -287,7 +269,7 @@ def test_config_error_is_reported_and_daemon_survives(daemon: Daemon) -> None:
     pid = daemon.pid()
     stopped = daemon.command("stop")
     assert stopped.returncode == 0, _output(stopped)
-    assert pid is not None and _wait_gone(pid, seconds=10), "the daemon did not exit on stop"
+    assert pid is not None and wait_gone(pid, seconds=10), "the daemon did not exit on stop"
 
 
 def test_findings_parse_with_and_without_columns() -> None:
