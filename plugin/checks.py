@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import (
@@ -23,6 +25,7 @@ from mypy.types import AnyType, Type, UnionType, get_proper_type
 from . import _compat, errorcodes
 from .asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
 from .names import (
+    DEBUG_ENVIRONMENT_VARIABLE,
     CONCURRENT_FUTURE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
@@ -141,6 +144,27 @@ def _how(drop: Drop) -> str:
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
+Ctx = TypeVar("Ctx", FunctionContext, MethodContext)
+
+
+def guarded(hook: Callable[[Ctx], Type]) -> Callable[[Ctx], Type]:
+    """A bug in the plugin must not take down the user's type check.
+
+    An unexpected error makes the hook stay silent (the plugin's answer when
+    it is unsure).  The test suite sets MYPY_DANGLING_TASKS_DEBUG=1 so that
+    such errors surface as crashes there instead of hiding.
+    """
+
+    @functools.wraps(hook)
+    def safe(ctx: Ctx) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:
+            if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE):
+                raise
+            return ctx.default_return_type
+
+    return safe
 
 
 class Hooks:
@@ -158,7 +182,7 @@ class Hooks:
             self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
 
-        return hook
+        return guarded(hook)
 
     def when_wrapping_new_task(self, spawner: Spawner) -> FunctionHook:
         """ensure_future / gather / shield: a new task only for non-future arguments."""
@@ -168,7 +192,7 @@ class Hooks:
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
 
-        return hook
+        return guarded(hook)
 
     def returning_task(self, spawner: Spawner) -> FunctionHook:
         """unused-task: any function or constructor whose result is a Task."""
@@ -178,7 +202,7 @@ class Hooks:
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
 
-        return hook
+        return guarded(hook)
 
     # -- methods ---------------------------------------------------------
 
@@ -209,7 +233,7 @@ class Hooks:
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
 
-        return hook
+        return guarded(hook)
 
     def registrar(self, method: str) -> MethodHook:
         """call_soon & co: the callback's result is thrown away."""
@@ -234,7 +258,7 @@ class Hooks:
                     self.reporter.report_spawner_callback(ctx.api, registrar, callback, spawner)
             return ctx.default_return_type
 
-        return hook
+        return guarded(hook)
 
 
 def _receiver_may_be_anything(ctx: MethodContext) -> bool:

@@ -8,6 +8,7 @@ that checks nothing never loads them.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from mypy.types import Type
 from . import _compat, config, errorcodes
 from .names import (
     CONCURRENT_FUTURE,
+    DEBUG_ENVIRONMENT_VARIABLE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
     ENSURE_FUTURE,
@@ -95,7 +97,11 @@ class DanglingTasksPlugin(Plugin):
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
         if self._configured_modules and file.fullname in self._configured_modules:
-            self._warn_about_missing_names(file)
+            try:
+                self._warn_about_missing_names(file)
+            except Exception:  # a warning must never cost the user the type check
+                if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE):
+                    raise
         return []
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:

@@ -68,3 +68,7 @@ NON_RETAINING_METHODS: Final = frozenset(
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
 TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})
+
+# Set (to anything) to let an internal error in a hook crash mypy instead of
+# silencing the hook: the test suite sets it.
+DEBUG_ENVIRONMENT_VARIABLE: Final = "MYPY_DANGLING_TASKS_DEBUG"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -7,3 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # benchmarks/ holds the package pins and process helpers some tests share.
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# Internal errors in the plugin's hooks crash mypy during the tests instead of
+# being silenced as they are for users (see plugin/checks.py: guarded).
+os.environ["MYPY_DANGLING_TASKS_DEBUG"] = "1"

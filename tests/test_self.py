@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mypy import api
 from mypy.errors import CompileError
 from mypy.options import Options
 from mypy.plugins.default import DefaultPlugin
 
 import mypy_dangling_tasks
-from mypy_dangling_tasks import main, names
+from mypy_dangling_tasks import checks, main, names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +54,26 @@ def test_hooked_names_do_not_shadow_mypys_default_plugin() -> None:
         for method in (names.CREATE_TASK_METHOD, *names.LOOP_REGISTRARS)
     ] + [f"{cls}.add_done_callback" for cls in names.FUTURE_CLASSES]
     assert all(default.get_method_hook(name) is None for name in methods)
+
+
+class _Ctx:
+    """Just enough of a hook context for the guard."""
+
+    default_return_type = "the default"
+
+
+def _broken(ctx: object) -> object:
+    raise RuntimeError("a bug in a hook")
+
+
+def test_a_failing_hook_stays_silent_for_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(names.DEBUG_ENVIRONMENT_VARIABLE, raising=False)
+    safe = checks.guarded(_broken)  # type: ignore[arg-type]
+    assert safe(_Ctx()) == "the default"  # type: ignore[arg-type]
+
+
+def test_a_failing_hook_crashes_under_the_debug_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(names.DEBUG_ENVIRONMENT_VARIABLE, "1")
+    safe = checks.guarded(_broken)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="a bug in a hook"):
+        safe(_Ctx())  # type: ignore[arg-type]
