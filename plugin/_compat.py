@@ -26,6 +26,8 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.traverser import all_name_and_member_expressions
 from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
 
+from .asyncio_types import has_any_base
+
 
 def current_tree(api: CheckerPluginInterface) -> MypyFile | None:
     """The module being type-checked."""
@@ -76,7 +78,7 @@ def lookup_class(fullname: str, modules: dict[str, MypyFile]) -> TypeInfo | None
 def class_has_base(fullname: str, modules: dict[str, MypyFile], bases: Sequence[str]) -> bool:
     """Is the class `fullname` (as mypy knows it now) a subclass of one of `bases`?"""
     info = lookup_class(fullname, modules)
-    return info is not None and any(info.has_base(base) for base in bases)
+    return info is not None and has_any_base(info, bases)
 
 
 def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Sequence[str]) -> bool:
@@ -94,7 +96,7 @@ def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Seq
         info = lookup_class(owner, modules)
         node = info.get_method(method) if info is not None else None
     if isinstance(node, TypeInfo):
-        return any(node.has_base(name) for name in classes)
+        return has_any_base(node, classes)
     if isinstance(node, Decorator):
         node = node.func
     signature: object = getattr(node, "type", None)
@@ -106,7 +108,7 @@ def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Seq
 
 def _returns(typ: Type, classes: Sequence[str]) -> bool:
     proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and any(proper.type.has_base(name) for name in classes)
+    return isinstance(proper, Instance) and has_any_base(proper.type, classes)
 
 
 def aliased_function(fullname: str, modules: dict[str, MypyFile]) -> str | None:

@@ -63,6 +63,13 @@ def is_instance_of(typ: Type, fullnames: Iterable[str]) -> bool:
     return bool(infos) and all(has_any_base(info, names) for info in infos or ())
 
 
+def may_be_instance_of(typ: Type, fullnames: Iterable[str]) -> bool:
+    """Is at least one possible class of `typ` a subclass of one of `fullnames`?"""
+    names = tuple(fullnames)
+    infos = class_infos(typ)
+    return bool(infos) and any(has_any_base(info, names) for info in infos or ())
+
+
 def is_task(typ: Type) -> bool:
     return is_instance_of(typ, TASK_CLASSES)
 
@@ -101,6 +108,3 @@ def _star_item(typ: ProperType) -> Type | None:
             return typ.items[0]
     return None
 
-
-def type_name(info: TypeInfo) -> str:
-    return info.name

@@ -23,21 +23,18 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .asyncio_types import class_infos, has_any_base, is_instance_of, makes_new_task
+from .asyncio_types import class_infos, is_instance_of, is_task, makes_new_task, may_be_instance_of
 from .names import (
-    DEBUG_ENVIRONMENT_VARIABLE,
-    CONCURRENT_FUTURE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
+    DEBUG_ENVIRONMENT_VARIABLE,
+    DISPLAY_NAMES,
     ENSURE_FUTURE,
+    EVENT_LOOP,
     GATHER,
+    REGISTRARS,
     RUN_COROUTINE_THREADSAFE,
     SHIELD,
-    DISPLAY_NAMES,
-    EVENT_LOOP,
-    FUTURE_CLASSES,
-    FUTURE_REGISTRARS,
-    LOOP_REGISTRARS,
     TASK_CLASSES,
 )
 from .positions import Drop, IndexCache, dropped_in_lambda
@@ -110,8 +107,7 @@ class Reporter:
         message = errorcodes.CALLBACK_MESSAGE.format(
             registrar=registrar, spawner=spawner.display, why=spawner.why
         )
-        api.fail(message, callback, code=spawner.code)
-        api.msg.note(errorcodes.NOTE, callback, code=spawner.code)
+        _report(api, message, callback, spawner.code)
 
     def _hold_for_registrar(
         self, tree: MypyFile, lambda_expr: LambdaExpr, call: CallExpr, spawner: Spawner
@@ -130,8 +126,13 @@ class Reporter:
         message = errorcodes.MESSAGE.format(
             what=spawner.what, spawner=spawner.display, how=how, context=context, why=spawner.why
         )
-        api.fail(message, call, code=spawner.code)
-        api.msg.note(errorcodes.NOTE, call, code=spawner.code)
+        _report(api, message, call, spawner.code)
+
+
+def _report(api: CheckerPluginInterface, message: str, node: Context, code: ErrorCode) -> None:
+    """The error at the node's own position, and the note with the fix beside it."""
+    api.fail(message, node, code=code)
+    api.msg.note(errorcodes.NOTE, node, code=code)
 
 
 def _how(drop: Drop) -> str:
@@ -198,7 +199,7 @@ class Hooks:
         """unused-task: any function or constructor whose result is a Task."""
 
         def hook(ctx: FunctionContext) -> Type:
-            if is_instance_of(ctx.default_return_type, TASK_CLASSES):
+            if is_task(ctx.default_return_type):
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
 
@@ -223,12 +224,12 @@ class Hooks:
 
         def hook(ctx: MethodContext) -> Type:
             receiver = ctx.type
-            if _any_instance_of(receiver, retaining_classes) or _receiver_may_be_anything(ctx):
+            if may_be_instance_of(receiver, retaining_classes) or _receiver_may_be_anything(ctx):
                 return ctx.default_return_type
             if is_instance_of(receiver, spawner_classes):
                 spawner = Spawner(method_display(receiver, method))
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            elif unused_task and is_instance_of(ctx.default_return_type, TASK_CLASSES):
+            elif unused_task and is_task(ctx.default_return_type):
                 spawner = Spawner(method_display(receiver, method), code=errorcodes.UNUSED_TASK)
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
             return ctx.default_return_type
@@ -237,12 +238,7 @@ class Hooks:
 
     def registrar(self, method: str) -> MethodHook:
         """call_soon & co: the callback's result is thrown away."""
-        if method in FUTURE_REGISTRARS:
-            owners: tuple[str, ...] = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
-            position = FUTURE_REGISTRARS[method]
-        else:
-            owners = (EVENT_LOOP,)
-            position = LOOP_REGISTRARS[method]
+        owners, position = REGISTRARS[method]
 
         def hook(ctx: MethodContext) -> Type:
             if not is_instance_of(ctx.type, owners) or _receiver_may_be_anything(ctx):
@@ -275,11 +271,6 @@ def _receiver_may_be_anything(ctx: MethodContext) -> bool:
     )
 
 
-def _any_instance_of(typ: Type, fullnames: Sequence[str]) -> bool:
-    infos = class_infos(typ)
-    return bool(infos) and any(has_any_base(info, fullnames) for info in infos or ())
-
-
 def _wraps_new_task(
     arg_types: list[list[Type]], arg_kinds: list[list[ArgKind]], names: list[str | None]
 ) -> bool:
@@ -306,10 +297,10 @@ def _spawner_reference(api: CheckerPluginInterface, callback: Expression) -> Spa
     return None
 
 
-def function_table(
-    hooks: Hooks, spawners: Sequence[str], self_retaining: Sequence[str]
-) -> dict[str, FunctionHook]:
-    """Hooks for the asyncio spawner functions and the user's own."""
+def function_table(hooks: Hooks, spawners: Sequence[str]) -> dict[str, FunctionHook]:
+    """Hooks for the asyncio spawner functions and the user's own.
+
+    The plugin asks it only for names not listed in `self_retaining`."""
     table: dict[str, FunctionHook] = {
         CREATE_TASK: hooks.always(Spawner(display_name(CREATE_TASK))),
         ENSURE_FUTURE: hooks.when_wrapping_new_task(Spawner(display_name(ENSURE_FUTURE))),
@@ -327,8 +318,6 @@ def function_table(
         table[task_class] = hooks.always(Spawner(display_name(task_class)))
     for name in spawners:
         table.setdefault(name, hooks.always(Spawner(name)))
-    for name in self_retaining:  # the user's word wins
-        table.pop(name, None)
     return table
 
 

@@ -21,16 +21,13 @@ from mypy.types import Type
 
 from . import _compat, config, errorcodes
 from .names import (
-    CONCURRENT_FUTURE,
     DEBUG_ENVIRONMENT_VARIABLE,
     CREATE_TASK,
     CREATE_TASK_METHOD,
     ENSURE_FUTURE,
     EVENT_LOOP,
-    FUTURE_CLASSES,
-    FUTURE_REGISTRARS,
     GATHER,
-    LOOP_REGISTRARS,
+    REGISTRARS,
     RUN_COROUTINE_THREADSAFE,
     SELF_RETAINING_CLASSES,
     SHIELD,
@@ -40,7 +37,6 @@ from .names import (
 if TYPE_CHECKING:
     from .checks import FunctionHook, Hooks, MethodHook
 
-REGISTRAR_OWNERS = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
 BUILTIN_SPAWNER_FUNCTIONS = (
     CREATE_TASK, ENSURE_FUTURE, GATHER, SHIELD, RUN_COROUTINE_THREADSAFE, *TASK_CLASSES
 )
@@ -65,9 +61,7 @@ class DanglingTasksPlugin(Plugin):
         for name in self._config.spawners:
             owner, _, method = name.rpartition(".")
             self._spawner_methods[method] = (*self._spawner_methods.get(method, ()), owner)
-        self._method_names = frozenset(
-            (*self._spawner_methods, *LOOP_REGISTRARS, *FUTURE_REGISTRARS)
-        )
+        self._method_names = frozenset((*self._spawner_methods, *REGISTRARS))
         self._retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
         self._configured_modules = {
             name.rsplit(".", depth)[0]
@@ -126,8 +120,9 @@ class DanglingTasksPlugin(Plugin):
             # without the module; the hook judges the receiver's real type.
             method = method.split(" of ", 1)[0]
             owner = ""
-        if method in LOOP_REGISTRARS or method in FUTURE_REGISTRARS:
-            owners = REGISTRAR_OWNERS if method in FUTURE_REGISTRARS else (EVENT_LOOP,)
+        registrar = REGISTRARS.get(method)
+        if registrar is not None:
+            owners = registrar[0]
             if not owner or _compat.class_has_base(owner, self._modules, owners):
                 return self._method_hook(method, registrar=True)
             return None
@@ -146,9 +141,7 @@ class DanglingTasksPlugin(Plugin):
             from .checks import Hooks, Reporter, function_table
 
             self._hooks = Hooks(Reporter())
-            self._functions = function_table(
-                self._hooks, self._config.spawners, self._config.self_retaining
-            )
+            self._functions = function_table(self._hooks, self._config.spawners)
         return self._hooks
 
     def _function_hook(self, fullname: str) -> FunctionHook:
@@ -183,7 +176,9 @@ class DanglingTasksPlugin(Plugin):
                     *self._retaining,
                     *(
                         owner
-                        for owner, _, name in map(_split_method, self._config.self_retaining)
+                        for owner, _, name in (
+                            entry.rpartition(".") for entry in self._config.self_retaining
+                        )
                         if name == method
                     ),
                 )
@@ -209,10 +204,6 @@ class DanglingTasksPlugin(Plugin):
                         f"({file.path}); it is ignored",
                         file=sys.stderr,
                     )
-
-
-def _split_method(fullname: str) -> tuple[str, str, str]:
-    return fullname.rpartition(".")
 
 
 def _short(fullname: str) -> str:

@@ -42,17 +42,20 @@ CREATE_TASK_METHOD: Final = "create_task"
 
 # Registrars call the callback and throw its result away: a task created in
 # a lambda handed to them is dropped as soon as the lambda returns.
-# Method name -> position of the callback among the formal parameters.
-LOOP_REGISTRARS: Final = {
-    "call_soon": 0,
-    "call_soon_threadsafe": 0,
-    "call_later": 1,
-    "call_at": 1,
-    "add_signal_handler": 1,
-    "add_reader": 1,
-    "add_writer": 1,
+# Method name -> (receiver classes, position of the callback among the formal
+# parameters; typeshed leaves add_done_callback's unnamed).
+_LOOP: Final = (EVENT_LOOP,)
+_FUTURES: Final = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
+REGISTRARS: Final[dict[str, tuple[tuple[str, ...], int]]] = {
+    "call_soon": (_LOOP, 0),
+    "call_soon_threadsafe": (_LOOP, 0),
+    "call_later": (_LOOP, 1),
+    "call_at": (_LOOP, 1),
+    "add_signal_handler": (_LOOP, 1),
+    "add_reader": (_LOOP, 1),
+    "add_writer": (_LOOP, 1),
+    "add_done_callback": (_FUTURES, 0),
 }
-FUTURE_REGISTRARS: Final = {"add_done_callback": 0}
 
 # Methods of a Task or Future that return at once without holding it:
 # `create_task(w()).add_done_callback(cb)` as a statement still drops the task.

@@ -260,15 +260,11 @@ class _Indexer:
 
     def _walrus(self, expr: AssignmentExpr, outer: Drop) -> Drop | None:
         """How the walrus's value is lost: only if its target is never read too."""
-        target = expr.target
-        if is_underscore(target.name):
-            inner = Drop((*outer.names, target.name), outer.locals_to_check)
-        elif self.in_function:
-            inner = Drop((*outer.names, target.name), (*outer.locals_to_check, target.name))
-        else:
+        own = self._target_drop([expr.target])
+        if own is None:
             return None
-        self.index.stores.add(target)
-        return inner
+        self.index.stores.add(expr.target)
+        return Drop((*outer.names, *own.names), (*outer.locals_to_check, *own.locals_to_check))
 
 
 def _dropped_parts(expr: Expression) -> Iterator[Expression]:

@@ -53,7 +53,7 @@ def missing_in_module(tree: MypyFile, names: Iterable[str]) -> list[str]:
 def _top_level_names(statements: list[Statement]) -> set[str] | None:
     """Names a module binds at top level (through if/try too); None if unknowable."""
     found: set[str] = set()
-    for stmt in _module_level(statements):
+    for stmt in iter_statements(statements, into_functions=False):
         if isinstance(stmt, ImportAll):
             return None
         found.update(_bound_names(stmt))
@@ -61,7 +61,7 @@ def _top_level_names(statements: list[Statement]) -> set[str] | None:
 
 
 def _class_members(statements: list[Statement], class_name: str) -> set[str] | None:
-    for stmt in _module_level(statements):
+    for stmt in iter_statements(statements, into_functions=False):
         if isinstance(stmt, ClassDef) and stmt.name == class_name:
             if stmt.base_type_exprs or stmt.decorators or stmt.metaclass:
                 return None  # inherited or generated members: cannot tell
@@ -70,11 +70,6 @@ def _class_members(statements: list[Statement], class_name: str) -> set[str] | N
                 members.update(_bound_names(inner))
             return members
     return None
-
-
-def _module_level(statements: list[Statement]) -> Iterator[Statement]:
-    for stmt in iter_statements(statements, into_functions=False):
-        yield stmt
 
 
 def _bound_names(stmt: Statement) -> Iterator[str]:

@@ -49,10 +49,11 @@ def test_hooked_names_do_not_shadow_mypys_default_plugin() -> None:
         names.RUN_COROUTINE_THREADSAFE, *names.TASK_CLASSES,
     ]
     assert all(default.get_function_hook(name) is None for name in functions)
-    methods = [
-        f"{names.EVENT_LOOP}.{method}"
-        for method in (names.CREATE_TASK_METHOD, *names.LOOP_REGISTRARS)
-    ] + [f"{cls}.add_done_callback" for cls in names.FUTURE_CLASSES]
+    methods = [f"{names.EVENT_LOOP}.{names.CREATE_TASK_METHOD}"] + [
+        f"{owner}.{method}"
+        for method, (owners, _) in names.REGISTRARS.items()
+        for owner in owners
+    ]
     assert all(default.get_method_hook(name) is None for name in methods)
 
 
