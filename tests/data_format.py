@@ -34,6 +34,8 @@ MAIN = "main"
 DEFAULT_CONFIG = "[mypy]\nplugins = mypy_dangling_tasks\n"
 _EXPECTATION = re.compile(r"^([ENW]):((?P<col>\d+):)? (?P<message>.*)$")
 _SEVERITY = {"E": "error", "N": "note", "W": "warning"}
+_LETTER = {severity: letter for letter, severity in _SEVERITY.items()}
+_HEADER = re.compile(r"^\[(case|file|out)\s*([^\]]*)\]\s*$")
 _OUTPUT = re.compile(
     r"^(?P<file>[^:]+):(?P<line>\d+):((?P<col>\d+):)? (?P<severity>error|note|warning): "
     r"(?P<message>.*)$"
@@ -111,7 +113,9 @@ def parse_file(path: Path) -> list[Case]:
             current.out = [line for line in buffer if line.strip()]
 
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        header = re.match(r"^\[(case|file|out)\s*([^\]]*)\]\s*$", line)
+        if line.startswith("--"):
+            continue  # a comment line, as in mypy's own test-data files
+        header = _HEADER.match(line)
         if header is None:
             buffer.append(line)
             continue
@@ -289,3 +293,158 @@ def _pair_columns(actual: list[Message], expected: list[Message]) -> Iterator[tu
     with_column = {(m.file, m.line, m.severity, m.text) for m in expected if m.column is not None}
     for message in actual:
         yield message, (message.file, message.line, message.severity, message.text) in with_column
+
+
+# -- regenerating expectations (pytest --update-data) ------------------------
+
+
+def update_file(path: Path, runs: dict[str, Run]) -> list[str]:
+    """Rewrite the expectations of the cases in `runs` to what mypy reported.
+
+    Inline expectations are replaced line by line, keeping a line's column
+    style (with or without `col:`); in a case with an `[out]` section, only
+    lines that had inline expectations keep them and `[out]` lists the rest.  Returns the names of cases that could not be
+    rewritten (a message on a line the case does not have).
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sections = _sections(lines)
+    skipped: list[str] = []
+    # Rewrite bottom-up so that earlier line indexes stay valid.
+    for case_name, section_list in reversed(list(_by_case(sections))):
+        run = runs.get(case_name)
+        if run is None:
+            continue
+        new = _rewrite_case(lines, section_list, run.messages)
+        if new is None:
+            skipped.append(case_name)
+            continue
+        start, end, replacement = new
+        lines[start:end] = replacement
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return skipped
+
+
+@dataclass
+class _Section:
+    case: str
+    kind: str  # "main", "file" or "out"
+    name: str  # the file's name; MAIN for the case's own code
+    header: int  # index of the header line (-1: none)
+    body: list[int]  # indexes of the section's lines, `--` comments left out
+
+
+def _sections(lines: list[str]) -> list[_Section]:
+    found: list[_Section] = []
+    for index, line in enumerate(lines):
+        header = _HEADER.match(line)
+        if header is not None:
+            kind, argument = header.group(1), header.group(2).strip()
+            if kind == "case":
+                found.append(_Section(argument, "main", MAIN, index, []))
+            elif found:
+                found.append(_Section(found[-1].case, kind, argument or MAIN, index, []))
+        elif found and not line.startswith("--"):
+            found[-1].body.append(index)
+    return found
+
+
+def _by_case(sections: list[_Section]) -> Iterator[tuple[str, list[_Section]]]:
+    for case in dict.fromkeys(section.case for section in sections):
+        yield case, [section for section in sections if section.case == case]
+
+
+def _rewrite_case(
+    lines: list[str], sections: list[_Section], messages: list[Message]
+) -> tuple[int, int, list[str]] | None:
+    start = sections[0].header
+    end = (sections[-1].body[-1] + 1) if sections[-1].body else sections[-1].header + 1
+    out = next((section for section in sections if section.kind == "out"), None)
+    code_sections = {s.name: s for s in sections if s.kind in ("main", "file")}
+    new_lines = {index: lines[index] for section in sections for index in section.body}
+    dropped: set[int] = set()
+    styles: dict[tuple[str, int], bool] = {}
+    for section in code_sections.values():
+        styles.update(_strip_expectations(section, new_lines, dropped))
+    # With an [out] section, only lines that had inline expectations keep them.
+    inline = [m for m in messages if out is None or (m.file, m.line) in styles]
+    listed = [m for m in messages if m not in inline]
+    if any(m.file not in code_sections for m in inline):
+        return None
+    for (file, line), group in _group_by_line(inline).items():
+        section = code_sections[file]
+        if line > len(section.body) or section.body[line - 1] in dropped:
+            return None
+        index = section.body[line - 1]
+        with_column = styles.get((file, line), True)
+        new_lines[index] = _with_expectations(new_lines[index], group, with_column)
+    result: list[str] = []
+    for index in range(start, end):
+        if out is not None and index in out.body:
+            continue
+        if index in dropped:
+            continue
+        result.append(new_lines.get(index, lines[index]))
+        if out is not None and index == out.header:
+            result.extend(m.render() for m in sorted(listed, key=Message.key))
+            result.append("")
+    while len(result) > 1 and result[-1] == "":
+        result.pop()
+    return start, end, result + ([""] if end < len(lines) else [])
+
+
+def _strip_expectations(
+    section: _Section, new_lines: dict[int, str], dropped: set[int]
+) -> dict[tuple[str, int], bool]:
+    """Remove inline expectations; return each line's column style."""
+    styles: dict[tuple[str, int], bool] = {}
+    continuing = False
+    owner = 0
+    for number, index in enumerate(section.body, start=1):
+        line = new_lines[index]
+        if continuing and line.lstrip().startswith("#"):
+            dropped.add(index)
+            continuing = line.rstrip().endswith("\\")
+            match = _EXPECTATION.match(line.strip().lstrip("#").strip().rstrip("\\").strip())
+            if match is not None:
+                styles[(section.name, owner)] = match.group("col") is not None
+            continue
+        owner = number
+        code, expectations = _split_expectations(line)
+        continuing = line.rstrip().endswith("\\") and bool(expectations)
+        if expectations:
+            styles[(section.name, number)] = any(m.group("col") for m in expectations)
+            new_lines[index] = code
+    return styles
+
+
+def _split_expectations(line: str) -> tuple[str, list[re.Match[str]]]:
+    body = line.rstrip()
+    if body.endswith("\\"):
+        body = body[:-1]
+    chunks = (" " + body).split(" # ")
+    for position in range(1, len(chunks)):
+        matches = [_EXPECTATION.match(chunk.strip()) for chunk in chunks[position:]]
+        if all(match is not None for match in matches):
+            code = " # ".join(chunks[:position])[1:].rstrip()
+            return code, [match for match in matches if match is not None]
+    return line, []
+
+
+def _group_by_line(messages: list[Message]) -> dict[tuple[str, int], list[Message]]:
+    groups: dict[tuple[str, int], list[Message]] = {}
+    for message in messages:
+        groups.setdefault((message.file, message.line), []).append(message)
+    return groups
+
+
+def _with_expectations(code: str, messages: list[Message], with_column: bool) -> str:
+    """`code  # E: ... \\` with the later messages on aligned comment lines."""
+    rendered = []
+    for message in messages:
+        column = f"{message.column}:" if with_column and message.column is not None else ""
+        text = message.text.replace("#", "\\#")
+        rendered.append(f"# {_LETTER[message.severity]}:{column} {text}")
+    head = f"{code}  " if code.strip() else code
+    indent = " " * len(head)
+    joined = [head + rendered[0]] + [indent + item for item in rendered[1:]]
+    return " \\\n".join(joined)

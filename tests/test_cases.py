@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from data_format import Case, Run, compare, parse_file, run_batch, run_single
+from data_format import Case, Run, compare, parse_file, run_batch, run_single, update_file
 
 DATA = Path(__file__).resolve().parent.parent / "test-data"
 CASES: list[Case] = [case for path in sorted(DATA.glob("*.test")) for case in parse_file(path)]
@@ -41,8 +42,27 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> _Results:
     return _Results(tmp_path_factory.mktemp("mypy-cache"))
 
 
+@pytest.fixture(scope="session")
+def updates(request: pytest.FixtureRequest) -> Iterator[dict[Path, dict[str, Run]]]:
+    """With --update-data: failing cases' runs, written back at the end of the session."""
+    pending: dict[Path, dict[str, Run]] = {}
+    yield pending
+    for path, runs in pending.items():
+        skipped = update_file(path, runs)
+        for name in skipped:
+            print(f"{path.name}: [case {name}] could not be updated automatically")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_case(case: Case, results: _Results) -> None:
-    problem = compare(case, results.get(case))
+def test_case(
+    case: Case,
+    results: _Results,
+    updates: dict[Path, dict[str, Run]],
+    request: pytest.FixtureRequest,
+) -> None:
+    run = results.get(case)
+    problem = compare(case, run)
     if problem is not None:
+        if request.config.getoption("--update-data"):
+            updates.setdefault(case.source, {})[case.name] = run
         pytest.fail(problem, pytrace=False)
