@@ -1,58 +1,68 @@
-"""The only module that touches mypy internals.
+"""The only module that touches mypy's private API.
 
-Everything here is private mypy API whose names move between releases; each
-accessor degrades to "don't know" (None or empty) instead of raising, so a
-mypy release that renames something silences the plugin rather than
-crashing the user's type check.  Tested on the oldest and the newest
-supported mypy.
+The type checker's module tree and scope stack, the types it has inferred so
+far, the `is_mypy_only` flag and mypy's compiled traversal helper are not
+part of the plugin interface, and their names move between releases.  Each
+accessor answers "don't know" (None or empty) when mypy lacks what it reads,
+and says so once per run on stderr, so a mypy release that renames something
+makes the plugin quiet and visible about it instead of crashing the check.
+Nothing here imports the rest of the plugin except the warning helper.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mypy.lookup import lookup_fully_qualified
-from mypy.nodes import (
-    Decorator,
-    Expression,
-    FuncItem,
-    LambdaExpr,
-    MypyFile,
-    NameExpr,
-    TypeInfo,
-    Var,
-)
+from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
 from mypy.plugin import CheckerPluginInterface
-from mypy.traverser import all_name_and_member_expressions
-from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
+from mypy.types import Type
 
-from .asyncio_types import has_any_base
+from .guard import warn_once
+
+try:
+    from mypy.traverser import all_name_and_member_expressions
+except ImportError:  # pragma: no cover - depends on the mypy release
+    all_name_and_member_expressions = None  # type: ignore[assignment]
+
+
+def _missing(accessor: str) -> None:
+    import mypy.version
+
+    warn_once(f"mypy {mypy.version.__version__} has no {accessor}, which the plugin reads")
 
 
 def current_tree(api: CheckerPluginInterface) -> MypyFile | None:
     """The module being type-checked."""
     tree = getattr(api, "tree", None)
-    return tree if isinstance(tree, MypyFile) else None
+    if not isinstance(tree, MypyFile):
+        _missing("TypeChecker.tree")
+        return None
+    return tree
 
 
 def scope_stack(api: CheckerPluginInterface) -> Sequence[TypeInfo | FuncItem | MypyFile]:
     """Module, classes and functions enclosing the node being checked, outermost first."""
-    scope = getattr(api, "scope", None)
-    stack = getattr(scope, "stack", None)
-    return stack if isinstance(stack, list) else ()
+    stack = getattr(getattr(api, "scope", None), "stack", None)
+    if not isinstance(stack, list):
+        _missing("TypeChecker.scope.stack")
+        return ()
+    return stack
 
 
-def is_checker_only(node: object) -> bool:
+def is_mypy_only(node: object) -> bool:
     """Was this function defined under `if TYPE_CHECKING:`?  It never runs."""
     return getattr(node, "is_mypy_only", False) is True
 
 
-def name_expressions(func: FuncItem) -> list[NameExpr]:
-    """Every NameExpr in a function body, nested scopes included.
+def name_expressions(func: FuncItem) -> list[NameExpr] | None:
+    """Every NameExpr in a function body, nested scopes included; None if unknown.
 
     mypy's compiled traverser does the walk; it takes an expression, so a
     function body is wrapped in a lambda that is never analysed.
     """
+    if all_name_and_member_expressions is None:
+        _missing("mypy.traverser.all_name_and_member_expressions")
+        return None
     holder = func if isinstance(func, LambdaExpr) else LambdaExpr([], func.body)
     names, _members = all_name_and_member_expressions(holder)
     return names
@@ -62,68 +72,7 @@ def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:
     """The type mypy has already inferred for `expr` in this pass, if any."""
     lookup = getattr(api, "lookup_type_or_none", None)
     if lookup is None:
+        _missing("TypeChecker.lookup_type_or_none")
         return None
     found = lookup(expr)
     return found if isinstance(found, Type) else None
-
-
-def lookup_class(fullname: str, modules: dict[str, MypyFile]) -> TypeInfo | None:
-    if not modules:
-        return None
-    symbol = lookup_fully_qualified(fullname, modules, raise_on_missing=False)
-    node = symbol.node if symbol is not None else None
-    return node if isinstance(node, TypeInfo) else None
-
-
-def class_has_base(fullname: str, modules: dict[str, MypyFile], bases: Sequence[str]) -> bool:
-    """Is the class `fullname` (as mypy knows it now) a subclass of one of `bases`?"""
-    info = lookup_class(fullname, modules)
-    return info is not None and has_any_base(info, bases)
-
-
-def declared_to_return(fullname: str, modules: dict[str, MypyFile], classes: Sequence[str]) -> bool:
-    """Does the function, method or class `fullname` return an instance of `classes`?
-
-    Only declared types count: a function without an annotated return type,
-    or a name mypy has not analysed, answers False.
-    """
-    if not modules:
-        return False
-    symbol = lookup_fully_qualified(fullname, modules, raise_on_missing=False)
-    node: object = symbol.node if symbol is not None else None
-    if node is None:
-        owner, _, method = fullname.rpartition(".")
-        info = lookup_class(owner, modules)
-        node = info.get_method(method) if info is not None else None
-    if isinstance(node, TypeInfo):
-        return has_any_base(node, classes)
-    if isinstance(node, Decorator):
-        node = node.func
-    signature: object = getattr(node, "type", None)
-    items: list[object] = list(signature.items) if isinstance(signature, Overloaded) else [signature]
-    return any(
-        isinstance(item, CallableType) and _returns(item.ret_type, classes) for item in items
-    )
-
-
-def _returns(typ: Type, classes: Sequence[str]) -> bool:
-    proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and has_any_base(proper.type, classes)
-
-
-def aliased_function(fullname: str, modules: dict[str, MypyFile]) -> str | None:
-    """The function a variable stands for (`spawn = asyncio.create_task`), if any."""
-    if not modules or "." not in fullname:
-        return None
-    module, _, name = fullname.rpartition(".")
-    tree = modules.get(module)
-    symbol = tree.names.get(name) if tree is not None else None
-    node = symbol.node if symbol is not None else None
-    if not isinstance(node, Var):
-        return None
-    signature = get_proper_type(node.type)
-    if isinstance(signature, Overloaded):
-        signature = signature.items[0]
-    if isinstance(signature, CallableType) and signature.definition is not None:
-        return signature.definition.fullname
-    return None

@@ -1,13 +1,15 @@
-"""The hooks: does this call create a task, and is its value dropped?"""
+"""The hooks: does this call create a task, and is its value dropped?
+
+Each hook is a plain function of mypy's context and of what the plugin
+knows (`Knowledge`); the plugin class binds them with `functools.partial`.
+Every hook returns the type mypy inferred, unchanged.
+"""
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
-from mypy.errorcodes import ErrorCode
 from mypy.nodes import (
     ArgKind,
     CallExpr,
@@ -24,39 +26,62 @@ from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
 from .asyncio_types import class_infos, is_instance_of, is_task, makes_new_task, may_be_instance_of
-from .names import (
-    CREATE_TASK,
-    CREATE_TASK_METHOD,
-    DEBUG_ENVIRONMENT_VARIABLE,
-    DISPLAY_NAMES,
-    ENSURE_FUTURE,
-    EVENT_LOOP,
-    GATHER,
-    REGISTRARS,
-    RUN_COROUTINE_THREADSAFE,
-    SHIELD,
-    TASK_CLASSES,
-)
 from .positions import Drop, IndexCache, dropped_in_lambda
+from .spawners import MethodRoute, Spawner
 
 
-class Spawner(NamedTuple):
-    """What a spawner returns, and why losing it loses work."""
+class Knowledge(NamedTuple):
+    """The spawner table merged with the user's configuration, and the shared reporter."""
 
-    display: str
-    what: str = "Task"
-    why: str = errorcodes.TASK_WHY
-    code: ErrorCode = errorcodes.DANGLING_TASK
+    reporter: Reporter
+    functions: Mapping[str, Spawner]
+    routes: Mapping[str, MethodRoute]
+    #: Classes that keep every task they create.
+    retaining: tuple[str, ...]
+    #: `spawn = asyncio.create_task`: the function a variable stands for.
+    alias_target: Callable[[str], str | None]
+    unused_task: bool
 
 
-def display_name(fullname: str) -> str:
-    return DISPLAY_NAMES.get(fullname, fullname)
+# -- hooks --------------------------------------------------------------------
 
 
-def method_display(receiver: Type, method: str) -> str:
-    infos = class_infos(receiver)
-    owner = infos[0].name if infos else "loop"
-    return f"{owner}.{method}"
+def spawner_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
+    """A spawner function or class: create_task, ensure_future, Task(...), configured ones."""
+    if not spawner.wrapping or _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names):
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    return ctx.default_return_type
+
+
+def task_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
+    """unused-task: any function or constructor whose result is a Task."""
+    if is_task(ctx.default_return_type):
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    return ctx.default_return_type
+
+
+def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: Knowledge) -> Type:
+    """A method whose meaning the receiver's class decides (see MethodRoute)."""
+    receiver = ctx.type
+    retaining = (*knows.retaining, *route.retaining_owners)
+    if may_be_instance_of(receiver, retaining) or _receiver_may_be_anything(ctx):
+        return ctx.default_return_type
+    display = _method_display(receiver, method)
+    if route.registrar is not None and is_instance_of(receiver, route.registrar.owners):
+        if route.registrar.callback < len(ctx.args):
+            callbacks = ctx.args[route.registrar.callback]
+            knows.reporter.report_callbacks(ctx.api, display, callbacks)
+            for callback in callbacks:
+                _report_spawner_callback(ctx, display, callback, knows)
+    elif route.spawner is not None and is_instance_of(receiver, route.spawner_owners):
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, route.spawner._replace(display=display))
+    elif knows.unused_task and is_task(ctx.default_return_type):
+        spawner = Spawner(display, code=errorcodes.UNUSED_TASK)
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    return ctx.default_return_type
+
+
+# -- reporting ------------------------------------------------------------------
 
 
 class Reporter:
@@ -78,7 +103,7 @@ class Reporter:
         if tree is None or tree.is_stub:
             return
         stack = _compat.scope_stack(api)
-        if any(_compat.is_checker_only(node) for node in stack):
+        if any(_compat.is_mypy_only(node) for node in stack):
             return
         for node in reversed(stack):
             if isinstance(node, LambdaExpr):
@@ -88,26 +113,20 @@ class Reporter:
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
                 if drop is not None:
-                    self._fail(api, call, spawner, _how(drop))
+                    report(api, call, spawner, _lost_message(drop, spawner))
                 return
 
     def report_callbacks(
         self, api: CheckerPluginInterface, registrar: str, callbacks: Iterable[Expression]
     ) -> None:
         """`registrar` calls each callback and throws its result away."""
-        context = errorcodes.LAMBDA_CONTEXT.format(registrar=registrar)
         for callback in callbacks:
             if isinstance(callback, LambdaExpr):
                 for call, spawner in self._in_lambdas.get(callback, ()):
-                    self._fail(api, call, spawner, errorcodes.DISCARDED, context)
-
-    def report_spawner_callback(
-        self, api: CheckerPluginInterface, registrar: str, callback: Expression, spawner: Spawner
-    ) -> None:
-        message = errorcodes.CALLBACK_MESSAGE.format(
-            registrar=registrar, spawner=spawner.display, why=spawner.why
-        )
-        _report(api, message, callback, spawner.code)
+                    message = errorcodes.RETURNED_TO_REGISTRAR.format(
+                        what=spawner.returns, spawner=spawner.display, registrar=registrar
+                    )
+                    report(api, call, spawner, message)
 
     def _hold_for_registrar(
         self, tree: MypyFile, lambda_expr: LambdaExpr, call: CallExpr, spawner: Spawner
@@ -119,142 +138,81 @@ class Reporter:
         if all(held_call is not call for held_call, _ in held):
             held.append((call, spawner))
 
-    @staticmethod
-    def _fail(
-        api: CheckerPluginInterface, call: CallExpr, spawner: Spawner, how: str, context: str = ""
-    ) -> None:
-        message = errorcodes.MESSAGE.format(
-            what=spawner.what, spawner=spawner.display, how=how, context=context, why=spawner.why
-        )
-        _report(api, message, call, spawner.code)
 
-
-def _report(api: CheckerPluginInterface, message: str, node: Context, code: ErrorCode) -> None:
+def report(api: CheckerPluginInterface, node: Context, spawner: Spawner, message: str) -> None:
     """The error at the node's own position, and the note with the fix beside it."""
-    api.fail(message, node, code=code)
-    api.msg.note(errorcodes.NOTE, node, code=code)
+    api.fail(message, node, code=spawner.code)
+    api.msg.note(spawner.note, node, code=spawner.code)
 
 
-def _how(drop: Drop) -> str:
+def _lost_message(drop: Drop, spawner: Spawner) -> str:
     if drop.locals_to_check:
-        return errorcodes.UNUSED_LOCAL.format(name=drop.locals_to_check[0])
-    if drop.names:
-        return errorcodes.UNDERSCORE.format(name=drop.names[0])
-    return errorcodes.DISCARDED
+        template, name = errorcodes.UNREAD_LOCAL, drop.locals_to_check[0]
+    elif drop.names:
+        template, name = errorcodes.UNDERSCORE, drop.names[0]
+    else:
+        template, name = errorcodes.DISCARDED, ""
+    return template.format(what=spawner.returns, spawner=spawner.display, name=name)
 
 
-FunctionHook = Callable[[FunctionContext], Type]
-MethodHook = Callable[[MethodContext], Type]
-Ctx = TypeVar("Ctx", FunctionContext, MethodContext)
+def _report_spawner_callback(
+    ctx: MethodContext, registrar: str, callback: Expression, knows: Knowledge
+) -> None:
+    """`loop.call_soon(asyncio.create_task, coro)`: a spawner passed as the callback."""
+    spawner = _spawner_reference(ctx.api, callback, knows)
+    if spawner is None:
+        return
+    if spawner.wrapping:
+        # The registrar passes its remaining arguments to the callback.
+        rest = range(registrar_position(ctx, callback) + 1, len(ctx.args))
+        if not _wraps_new_task(
+            [ctx.arg_types[i] for i in rest], [ctx.arg_kinds[i] for i in rest], [None for _ in rest]
+        ):
+            return
+    message = errorcodes.SPAWNER_AS_CALLBACK.format(
+        registrar=registrar, spawner=spawner.display, what=spawner.returns.lower()
+    )
+    report(ctx.api, callback, spawner, message)
 
 
-def guarded(hook: Callable[[Ctx], Type]) -> Callable[[Ctx], Type]:
-    """A bug in the plugin must not take down the user's type check.
-
-    An unexpected error makes the hook stay silent (the plugin's answer when
-    it is unsure).  The test suite sets MYPY_DANGLING_TASKS_DEBUG=1 so that
-    such errors surface as crashes there instead of hiding.
-    """
-
-    @functools.wraps(hook)
-    def safe(ctx: Ctx) -> Type:
-        try:
-            return hook(ctx)
-        except Exception:
-            if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE):
-                raise
-            return ctx.default_return_type
-
-    return safe
+def registrar_position(ctx: MethodContext, callback: Expression) -> int:
+    for position, args in enumerate(ctx.args):
+        if any(arg is callback for arg in args):
+            return position
+    return len(ctx.args)
 
 
-class Hooks:
-    """Hook functions bound to one Reporter and the user's configuration."""
+def _spawner_reference(
+    api: CheckerPluginInterface, callback: Expression, knows: Knowledge
+) -> Spawner | None:
+    if not isinstance(callback, RefExpr):
+        return None
+    if callback.fullname:
+        fullname = callback.fullname
+        spawner = knows.functions.get(fullname)
+        if spawner is None:
+            target = knows.alias_target(fullname)
+            spawner = knows.functions.get(target) if target is not None else None
+        if spawner is not None:
+            return spawner
+    if isinstance(callback, MemberExpr):
+        route = knows.routes.get(callback.name)
+        if route is None or route.spawner is None:
+            return None
+        receiver = _compat.lookup_type(api, callback.expr)
+        if receiver is not None and is_instance_of(receiver, route.spawner_owners):
+            if not may_be_instance_of(receiver, (*knows.retaining, *route.retaining_owners)):
+                return route.spawner._replace(display=_method_display(receiver, callback.name))
+    return None
 
-    def __init__(self, reporter: Reporter) -> None:
-        self.reporter = reporter
 
-    # -- functions -------------------------------------------------------
+# -- what the types say ------------------------------------------------------------
 
-    def always(self, spawner: Spawner) -> FunctionHook:
-        """A function whose every call creates work the caller must keep."""
 
-        def hook(ctx: FunctionContext) -> Type:
-            self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            return ctx.default_return_type
-
-        return guarded(hook)
-
-    def when_wrapping_new_task(self, spawner: Spawner) -> FunctionHook:
-        """ensure_future / gather / shield: a new task only for non-future arguments."""
-
-        def hook(ctx: FunctionContext) -> Type:
-            if _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names):
-                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            return ctx.default_return_type
-
-        return guarded(hook)
-
-    def returning_task(self, spawner: Spawner) -> FunctionHook:
-        """unused-task: any function or constructor whose result is a Task."""
-
-        def hook(ctx: FunctionContext) -> Type:
-            if is_task(ctx.default_return_type):
-                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            return ctx.default_return_type
-
-        return guarded(hook)
-
-    # -- methods ---------------------------------------------------------
-
-    def method(
-        self,
-        method: str,
-        spawner_classes: Sequence[str],
-        retaining_classes: Sequence[str],
-        unused_task: bool,
-    ) -> MethodHook:
-        """A method called on a receiver whose class decides the verdict.
-
-        `spawner_classes`: receivers whose `method` is a spawner (an event
-        loop for create_task, user-declared classes).  Anything else whose
-        result is a Task counts for unused-task unless the receiver keeps its
-        tasks itself (TaskGroup and friends).
-        """
-
-        def hook(ctx: MethodContext) -> Type:
-            receiver = ctx.type
-            if may_be_instance_of(receiver, retaining_classes) or _receiver_may_be_anything(ctx):
-                return ctx.default_return_type
-            if is_instance_of(receiver, spawner_classes):
-                spawner = Spawner(method_display(receiver, method))
-                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            elif unused_task and is_task(ctx.default_return_type):
-                spawner = Spawner(method_display(receiver, method), code=errorcodes.UNUSED_TASK)
-                self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-            return ctx.default_return_type
-
-        return guarded(hook)
-
-    def registrar(self, method: str) -> MethodHook:
-        """call_soon & co: the callback's result is thrown away."""
-        owners, position = REGISTRARS[method]
-
-        def hook(ctx: MethodContext) -> Type:
-            if not is_instance_of(ctx.type, owners) or _receiver_may_be_anything(ctx):
-                return ctx.default_return_type
-            if position >= len(ctx.args):
-                return ctx.default_return_type
-            registrar = method_display(ctx.type, method)
-            callbacks = ctx.args[position]
-            self.reporter.report_callbacks(ctx.api, registrar, callbacks)
-            for callback in callbacks:
-                spawner = _spawner_reference(ctx.api, callback)
-                if spawner is not None:
-                    self.reporter.report_spawner_callback(ctx.api, registrar, callback, spawner)
-            return ctx.default_return_type
-
-        return guarded(hook)
+def _method_display(receiver: Type, method: str) -> str:
+    infos = class_infos(receiver)
+    owner = infos[0].name if infos else "loop"
+    return f"{owner}.{method}"
 
 
 def _receiver_may_be_anything(ctx: MethodContext) -> bool:
@@ -282,45 +240,3 @@ def _wraps_new_task(
         for typ, kind in zip(types, kinds):
             answers.append(makes_new_task(typ, kind))
     return True in answers
-
-
-def _spawner_reference(api: CheckerPluginInterface, callback: Expression) -> Spawner | None:
-    """`loop.call_soon(asyncio.create_task, coro)`: a spawner passed as the callback."""
-    if not isinstance(callback, RefExpr):
-        return None
-    if callback.fullname == CREATE_TASK or callback.fullname in TASK_CLASSES:
-        return Spawner(display_name(callback.fullname))
-    if isinstance(callback, MemberExpr) and callback.name == CREATE_TASK_METHOD:
-        receiver = _compat.lookup_type(api, callback.expr)
-        if receiver is not None and is_instance_of(receiver, (EVENT_LOOP,)):
-            return Spawner(method_display(receiver, CREATE_TASK_METHOD))
-    return None
-
-
-def function_table(hooks: Hooks, spawners: Sequence[str]) -> dict[str, FunctionHook]:
-    """Hooks for the asyncio spawner functions and the user's own.
-
-    The plugin asks it only for names not listed in `self_retaining`."""
-    table: dict[str, FunctionHook] = {
-        CREATE_TASK: hooks.always(Spawner(display_name(CREATE_TASK))),
-        ENSURE_FUTURE: hooks.when_wrapping_new_task(Spawner(display_name(ENSURE_FUTURE))),
-        GATHER: hooks.when_wrapping_new_task(_wrapping(GATHER)),
-        SHIELD: hooks.when_wrapping_new_task(_wrapping(SHIELD)),
-        RUN_COROUTINE_THREADSAFE: hooks.always(
-            Spawner(
-                display_name(RUN_COROUTINE_THREADSAFE),
-                what="Future",
-                why=errorcodes.THREADSAFE_WHY,
-            )
-        ),
-    }
-    for task_class in TASK_CLASSES:
-        table[task_class] = hooks.always(Spawner(display_name(task_class)))
-    for name in spawners:
-        table.setdefault(name, hooks.always(Spawner(name)))
-    return table
-
-
-def _wrapping(fullname: str) -> Spawner:
-    """gather / shield: the Future returned is the only handle on the tasks inside."""
-    return Spawner(display_name(fullname), what="Future", why=errorcodes.WRAPPED_WHY)

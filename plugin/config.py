@@ -42,6 +42,16 @@ class Config(NamedTuple):
         return {"spawners": sorted(self.spawners), "self_retaining": sorted(self.self_retaining)}
 
 
+def modules_named_in(config: Config) -> frozenset[str]:
+    """Modules a configured name may point into (`a.b.f`: a.b; `a.b.C.m`: a.b.C or a.b)."""
+    return frozenset(
+        name.rsplit(".", depth)[0]
+        for name in (*config.spawners, *config.self_retaining)
+        for depth in (1, 2)
+        if name.count(".") >= depth
+    )
+
+
 def section_name(config: Config) -> str:
     source = config.source or ""
     return TOML_SECTION if source.endswith(".toml") else INI_SECTION

@@ -1,4 +1,11 @@
-"""Error codes and the texts the user reads."""
+"""Error codes and every text the user reads, each written out in full.
+
+As in mypy's own `message_registry`: the error states what happened to the
+task in one short line; the note beside it says why that loses work and what
+to do instead.  `{what}` is "Task" or "Future" (what the spawner returns),
+`{spawner}` the call as the user knows it, `{name}` a variable, `{registrar}`
+the method that calls a callback and throws its result away.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +25,38 @@ UNUSED_TASK: Final = ErrorCode(
     default_enabled=False,
 )
 
-# How the reference was lost, completing "... created by X {how}".
-DISCARDED: Final = "is discarded"
-UNDERSCORE: Final = 'is assigned to "{name}", which only hides it'
-UNUSED_LOCAL: Final = 'is stored in local "{name}", which is never read'
+# -- errors: how the only reference was lost ---------------------------------
 
-TASK_WHY: Final = (
-    "the event loop keeps only a weak reference, so the task can be garbage-collected "
-    "before it finishes"
+DISCARDED: Final = '{what} created by "{spawner}" is discarded'
+UNDERSCORE: Final = '{what} created by "{spawner}" is assigned to "{name}", which only hides it'
+UNREAD_LOCAL: Final = '{what} created by "{spawner}" is stored in "{name}", which is never read'
+RETURNED_TO_REGISTRAR: Final = (
+    '{what} created by "{spawner}" is returned to "{registrar}", which discards it'
 )
-WRAPPED_WHY: Final = (
-    "the tasks it wraps are referenced only through it and can be garbage-collected "
-    "before they finish"
-)
-THREADSAFE_WHY: Final = (
-    "the task it schedules on the loop is referenced only through it and can be "
-    "garbage-collected before it finishes"
-)
-LAMBDA_CONTEXT: Final = ' (the callback\'s result is thrown away by "{registrar}")'
+SPAWNER_AS_CALLBACK: Final = '"{registrar}" calls "{spawner}" and discards the {what} it creates'
 
-MESSAGE: Final = '{what} created by "{spawner}" {how}{context}: {why}'
-CALLBACK_MESSAGE: Final = (
-    '"{registrar}" calls "{spawner}" and throws the new task away: {why}'
+# -- notes: why that loses work, and the fix ---------------------------------
+
+TASK_NOTE: Final = (
+    "The event loop keeps only a weak reference to a task, so it can be garbage-collected "
+    "before it finishes; keep a reference until it is done (tasks.add(task); "
+    "task.add_done_callback(tasks.discard)) or use asyncio.TaskGroup"
 )
-NOTE: Final = (
-    "Keep a strong reference until it is done (e.g. tasks.add(task); "
-    "task.add_done_callback(tasks.discard)) or create it in an asyncio.TaskGroup"
+WRAPPED_NOTE: Final = (
+    "The tasks it wraps are referenced only through this future, so they can be "
+    "garbage-collected before they finish; keep the future until it is done "
+    "(futures.add(fut); fut.add_done_callback(futures.discard)) or use asyncio.TaskGroup"
+)
+THREADSAFE_NOTE: Final = (
+    "The task it schedules on the loop is referenced only through this future, so it can be "
+    "garbage-collected before it finishes; keep the future until it is done "
+    "(futures.add(fut); fut.add_done_callback(futures.discard))"
+)
+
+# -- the plugin speaking about itself ----------------------------------------
+
+ISSUES_URL: Final = "https://github.com/mypy-dangling-tasks/mypy-dangling-tasks/issues"
+UNEXPECTED: Final = (
+    "mypy_dangling_tasks: warning: {what}; the plugin skips what it cannot check. "
+    "Please report this at " + ISSUES_URL
 )

@@ -1,45 +1,36 @@
 """The Plugin subclass: which hook answers which fullname.
 
 mypy asks `get_function_hook` / `get_method_hook` for every call in the
-program, so both reject unrelated names with one set lookup.  The analysis
-modules are imported on the first hook that is really needed: a warm run
+program, so both answer unrelated names with one dict lookup.  The hooks
+are bound from the spawner table (spawners.py) on the first question that
+needs one, which is also when the analysis modules are imported: a warm run
 that checks nothing never loads them.
 """
 
 from __future__ import annotations
 
-import os
+import functools
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mypy.errors import CompileError
-from mypy.nodes import MypyFile
+from mypy.nodes import MypyFile, SymbolTableNode
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
-from . import _compat, config, errorcodes
-from .names import (
-    DEBUG_ENVIRONMENT_VARIABLE,
-    CREATE_TASK,
-    CREATE_TASK_METHOD,
-    ENSURE_FUTURE,
-    EVENT_LOOP,
-    GATHER,
-    REGISTRARS,
-    RUN_COROUTINE_THREADSAFE,
-    SELF_RETAINING_CLASSES,
-    SHIELD,
-    TASK_CLASSES,
-)
+from . import __version__, config, errorcodes
+from .guard import guarded
+from .names import TASK_CLASSES
+from .spawners import MethodRoute, Spawner, function_spawners, method_routes
+from .symbols import aliased_function, class_has_base, declared_to_return
 
 if TYPE_CHECKING:
-    from .checks import FunctionHook, Hooks, MethodHook
+    from .checks import Knowledge
 
-BUILTIN_SPAWNER_FUNCTIONS = (
-    CREATE_TASK, ENSURE_FUTURE, GATHER, SHIELD, RUN_COROUTINE_THREADSAFE, *TASK_CLASSES
-)
+FunctionHook = Callable[[FunctionContext], Type]
+MethodHook = Callable[[MethodContext], Type]
 
 
 class DanglingTasksPlugin(Plugin):
@@ -48,148 +39,114 @@ class DanglingTasksPlugin(Plugin):
         loaded = config.load(options.config_file)
         self._config = loaded.config
         self._config_errors = loaded.errors
-        self._modules: dict[str, MypyFile] = {}
         self._unused_task = _unused_task_enabled(options)
-        retained = set(self._config.self_retaining)
-        self._function_names = frozenset(
-            name
-            for name in (*BUILTIN_SPAWNER_FUNCTIONS, *self._config.spawners)
-            if name not in retained
-        )
-        # method name -> classes whose method of that name spawns
-        self._spawner_methods: dict[str, tuple[str, ...]] = {CREATE_TASK_METHOD: (EVENT_LOOP,)}
-        for name in self._config.spawners:
-            owner, _, method = name.rpartition(".")
-            self._spawner_methods[method] = (*self._spawner_methods.get(method, ()), owner)
-        self._method_names = frozenset((*self._spawner_methods, *REGISTRARS))
-        self._retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
-        self._configured_modules = {
-            name.rsplit(".", depth)[0]
-            for name in (*self._config.spawners, *self._config.self_retaining)
-            for depth in (1, 2)
-            if name.count(".") >= depth
-        }
+        self._functions = function_spawners(self._config.spawners, self._config.self_retaining)
+        self._retaining_functions = frozenset(self._config.self_retaining)
+        # Built on first need: they depend on which configured owners are modules.
+        self._routes: dict[str, MethodRoute] | None = None
+        self._knowledge: Knowledge | None = None
+        self._hooks: dict[str, Callable[[Any], Type]] = {}
+        self._configured_modules = config.modules_named_in(self._config)
+        self._check_configured_names = guarded(self._warn_about_missing_names, _nothing)
         self._warned: set[str] = set()
-        # Built on first need (see the module docstring).
-        self._hooks: Hooks | None = None
-        self._functions: dict[str, FunctionHook] = {}
-        self._method_hooks: dict[str, MethodHook] = {}
-        self._task_function_hooks: dict[str, FunctionHook] = {}
 
     # -- mypy's questions --------------------------------------------------
 
     def set_modules(self, modules: dict[str, MypyFile]) -> None:
         if self._config_errors:
             raise CompileError(self._config_errors)
-        self._modules = modules
+        super().set_modules(modules)
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        return self._config.as_data()
+        # A new plugin version may judge differently: re-check cached modules.
+        return {"version": __version__, **self._config.as_data()}
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
-        if self._configured_modules and file.fullname in self._configured_modules:
-            try:
-                self._warn_about_missing_names(file)
-            except Exception:  # a warning must never cost the user the type check
-                if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE):
-                    raise
+        if file.fullname in self._configured_modules:
+            self._check_configured_names(file)
         return []
 
-    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        if fullname in self._function_names:
-            return self._function_hook(fullname)
-        # `spawn = asyncio.create_task`: mypy asks with the variable's name.
-        target = _compat.aliased_function(fullname, self._modules)
-        if target is not None and target in self._function_names:
-            return self._function_hook(target)
-        if not self._unused_task or fullname in self._retaining:
-            return None
-        if not _compat.declared_to_return(fullname, self._modules, TASK_CLASSES):
-            return None
-        return self._task_function_hook(fullname)
+    def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        if fullname not in self._functions:
+            # `spawn = asyncio.create_task`: mypy asks with the variable's name.
+            fullname = aliased_function(self._lookup, fullname) or fullname
+        spawner = self._functions.get(fullname)
+        if spawner is not None:
+            return self._hook(f"spawner {fullname}", "spawner_function_hook", spawner=spawner)
+        if self._unused_task and self._declared_task(fullname, fullname):
+            spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
+            return self._hook(f"task {fullname}", "task_function_hook", spawner=spawner)
+        return None
 
-    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
         owner, _, method = fullname.rpartition(".")
-        if method not in self._method_names and not self._unused_task and " of " not in method:
-            return None
-        if " of " in method:
-            # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
-            # without the module; the hook judges the receiver's real type.
-            method = method.split(" of ", 1)[0]
-            owner = ""
-        registrar = REGISTRARS.get(method)
-        if registrar is not None:
-            owners = registrar[0]
-            if not owner or _compat.class_has_base(owner, self._modules, owners):
-                return self._method_hook(method, registrar=True)
-            return None
-        if self._is_spawner_method(owner, method):
-            return self._method_hook(method)
-        if self._unused_task and (
-            not owner or _compat.declared_to_return(fullname, self._modules, TASK_CLASSES)
-        ):
-            return self._method_hook(method)
+        # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
+        # without the module; the hook judges the receiver's real type.
+        name, of_type_variable, _ = method.partition(" of ")
+        route = self._method_routes().get(name)
+        if route is not None and (of_type_variable or self._has_base(owner, route.owners)):
+            return self._method_hook(name, route)
+        if self._unused_task and (of_type_variable or self._declared_task(owner, fullname)):
+            return self._method_hook(name, route or MethodRoute())
         return None
 
     # -- building hooks ------------------------------------------------------
 
-    def _load_hooks(self) -> Hooks:
-        if self._hooks is None:
-            from .checks import Hooks, Reporter, function_table
+    def _hook(self, key: str, hook: str, **bound: object) -> Callable[[Any], Type]:
+        """The hook function `hook` of checks.py with its arguments bound, made once per key."""
+        made = self._hooks.get(key)
+        if made is None:
+            from . import checks
 
-            self._hooks = Hooks(Reporter())
-            self._functions = function_table(self._hooks, self._config.spawners)
-        return self._hooks
+            function = getattr(checks, hook)
+            made = guarded(functools.partial(function, knows=self._knows(), **bound), _default_type)
+            self._hooks[key] = made
+        return made
 
-    def _function_hook(self, fullname: str) -> FunctionHook:
-        self._load_hooks()
-        return self._functions[fullname]
+    def _method_hook(self, name: str, route: MethodRoute) -> MethodHook:
+        return self._hook(f"method {name}", "method_hook", method=name, route=route)
 
-    def _task_function_hook(self, fullname: str) -> FunctionHook:
-        hook = self._task_function_hooks.get(fullname)
-        if hook is None:
-            from .checks import Spawner
+    def _knows(self) -> Knowledge:
+        if self._knowledge is None:
+            from . import checks
 
-            spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
-            hook = self._load_hooks().returning_task(spawner)
-            self._task_function_hooks[fullname] = hook
-        return hook
+            self._knowledge = checks.Knowledge(
+                reporter=checks.Reporter(),
+                functions=self._functions,
+                routes=self._method_routes(),
+                retaining=(*_self_retaining_classes(), *self._config.self_retaining),
+                alias_target=functools.partial(aliased_function, self._lookup),
+                unused_task=self._unused_task,
+            )
+        return self._knowledge
 
-    def _is_spawner_method(self, owner: str, method: str) -> bool:
-        spawner_classes = self._spawner_methods.get(method)
-        if spawner_classes is None:
+    def _method_routes(self) -> dict[str, MethodRoute]:
+        if self._routes is None:
+            modules = self._modules or {}
+            self._routes = method_routes(
+                self._config.spawners, self._config.self_retaining, modules.__contains__
+            )
+        return self._routes
+
+    # -- lookups -------------------------------------------------------------
+
+    def _lookup(self, fullname: str) -> SymbolTableNode | None:
+        return self.lookup_fully_qualified(fullname) if self._modules is not None else None
+
+    def _has_base(self, owner: str, bases: tuple[str, ...]) -> bool:
+        return bool(bases) and class_has_base(self._lookup, owner, bases)
+
+    def _declared_task(self, name: str, fullname: str) -> bool:
+        """unused-task: is `fullname` declared to return a Task (and not configured to keep it)?"""
+        if name in self._retaining_functions or fullname in self._retaining_functions:
             return False
-        return not owner or _compat.class_has_base(owner, self._modules, spawner_classes)
-
-    def _method_hook(self, method: str, *, registrar: bool = False) -> MethodHook:
-        key = f"registrar:{method}" if registrar else method
-        hook = self._method_hooks.get(key)
-        if hook is None:
-            hooks = self._load_hooks()
-            if registrar:
-                hook = hooks.registrar(method)
-            else:
-                retaining = (
-                    *self._retaining,
-                    *(
-                        owner
-                        for owner, _, name in (
-                            entry.rpartition(".") for entry in self._config.self_retaining
-                        )
-                        if name == method
-                    ),
-                )
-                hook = hooks.method(
-                    method, self._spawner_methods.get(method, ()), retaining, self._unused_task
-                )
-            self._method_hooks[key] = hook
-        return hook
+        return declared_to_return(self._lookup, fullname, TASK_CLASSES)
 
     def _warn_about_missing_names(self, file: MypyFile) -> None:
-        from .resolve import missing_in_module
+        from .configured_names import missing_in_module
 
         for key, names in (
             ("spawners", self._config.spawners),
@@ -204,6 +161,20 @@ class DanglingTasksPlugin(Plugin):
                         f"({file.path}); it is ignored",
                         file=sys.stderr,
                     )
+
+
+def _self_retaining_classes() -> tuple[str, ...]:
+    from .names import SELF_RETAINING_CLASSES
+
+    return SELF_RETAINING_CLASSES
+
+
+def _default_type(ctx: FunctionContext | MethodContext) -> Type:
+    return ctx.default_return_type
+
+
+def _nothing(file: MypyFile) -> None:
+    return None
 
 
 def _short(fullname: str) -> str:

@@ -27,36 +27,6 @@ SELF_RETAINING_CLASSES: Final = (
     "trio._core._run.Nursery",
 )
 
-# What the user reads in a message instead of the defining module.
-DISPLAY_NAMES: Final = {
-    CREATE_TASK: "asyncio.create_task",
-    ENSURE_FUTURE: "asyncio.ensure_future",
-    GATHER: "asyncio.gather",
-    SHIELD: "asyncio.shield",
-    RUN_COROUTINE_THREADSAFE: "asyncio.run_coroutine_threadsafe",
-    "_asyncio.Task": "asyncio.Task",
-    "asyncio.tasks.Task": "asyncio.Task",
-}
-
-CREATE_TASK_METHOD: Final = "create_task"
-
-# Registrars call the callback and throw its result away: a task created in
-# a lambda handed to them is dropped as soon as the lambda returns.
-# Method name -> (receiver classes, position of the callback among the formal
-# parameters; typeshed leaves add_done_callback's unnamed).
-_LOOP: Final = (EVENT_LOOP,)
-_FUTURES: Final = (*FUTURE_CLASSES, CONCURRENT_FUTURE)
-REGISTRARS: Final[dict[str, tuple[tuple[str, ...], int]]] = {
-    "call_soon": (_LOOP, 0),
-    "call_soon_threadsafe": (_LOOP, 0),
-    "call_later": (_LOOP, 1),
-    "call_at": (_LOOP, 1),
-    "add_signal_handler": (_LOOP, 1),
-    "add_reader": (_LOOP, 1),
-    "add_writer": (_LOOP, 1),
-    "add_done_callback": (_FUTURES, 0),
-}
-
 # Methods of a Task or Future that return at once without holding it:
 # `create_task(w()).add_done_callback(cb)` as a statement still drops the task.
 # Anything else (`.result()` blocks on a concurrent future) is not judged.
@@ -71,7 +41,3 @@ NON_RETAINING_METHODS: Final = frozenset(
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
 TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})
-
-# Set (to anything) to let an internal error in a hook crash mypy instead of
-# silencing the hook: the test suite sets it.
-DEBUG_ENVIRONMENT_VARIABLE: Final = "MYPY_DANGLING_TASKS_DEBUG"

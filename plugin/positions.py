@@ -99,9 +99,12 @@ class ScopeIndex:
 
     def _collect_reads(self) -> None:
         assert isinstance(self.scope, FuncItem)
-        reads = {
-            expr.name for expr in _compat.name_expressions(self.scope) if expr not in self.stores
-        }
+        names = _compat.name_expressions(self.scope)
+        if names is None:  # cannot tell which locals are read: every one may be
+            self._reads_everything = True
+            self._read_names = frozenset()
+            return
+        reads = {expr.name for expr in names if expr not in self.stores}
         for stmt in iter_statements(self.scope.body.body, into_functions=True):
             if isinstance(stmt, (GlobalDecl, NonlocalDecl)):
                 reads.update(stmt.names)

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # Internal errors in the plugin's hooks crash mypy during the tests instead of
-# being silenced as they are for users (see plugin/checks.py: guarded).
+# being silenced as they are for users (see plugin/guard.py).
 os.environ["MYPY_DANGLING_TASKS_DEBUG"] = "1"
 
 

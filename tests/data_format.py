@@ -207,31 +207,31 @@ def module_name(case: Case) -> str:
     return "case_" + re.sub(r"\W", "_", case.name)
 
 
-def run_batch(cases: Iterable[Case], flags: list[str], cache_dir: Path) -> dict[str, Run]:
-    """Run cases without extra files in one mypy call; results per case name."""
-    cases = list(cases)
+def run_sources(sources: dict[str, str], flags: list[str], cache_dir: Path) -> Run:
+    """Modules (file name -> text) checked together in one mypy call, plugin enabled."""
     with tempfile.TemporaryDirectory(prefix="dangling-batch-") as tmp:
         root = Path(tmp)
         (root / "mypy.ini").write_text(DEFAULT_CONFIG, encoding="utf-8")
-        names = {}
-        for case in cases:
-            name = module_name(case)
-            names[name] = case.name
-            (root / f"{name}.py").write_text(case.main, encoding="utf-8")
-        run = run_mypy(
-            root,
-            ["--config-file", "mypy.ini", "--cache-dir", str(cache_dir), *flags,
-             *(f"{name}.py" for name in names)],
+        for name, text in sources.items():
+            (root / name).write_text(text, encoding="utf-8")
+        return run_mypy(
+            root, ["--config-file", "mypy.ini", "--cache-dir", str(cache_dir), *flags, *sources]
         )
-    results = {}
-    for name, case_name in names.items():
-        own = [
-            Message(MAIN, m.line, m.column, m.severity, m.text)
-            for m in run.messages
-            if m.file == f"{name}.py"
-        ]
-        results[case_name] = Run(run.stdout, run.stderr, run.status, own)
-    return results
+
+
+def run_batch(cases: Iterable[Case], flags: list[str], cache_dir: Path) -> dict[str, Run]:
+    """Run cases without extra files in one mypy call; results per case name."""
+    files = {f"{module_name(case)}.py": case for case in cases}
+    run = run_sources({name: case.main for name, case in files.items()}, flags, cache_dir)
+    return {
+        case.name: Run(
+            run.stdout,
+            run.stderr,
+            run.status,
+            [Message(MAIN, m.line, m.column, m.severity, m.text) for m in run.messages if m.file == name],
+        )
+        for name, case in files.items()
+    }
 
 
 def run_single(case: Case, cache_dir: Path) -> Run:

@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NamedTuple
 
-NOTE_START: Final = "Keep a strong reference until it is done"
-MESSAGE_START: Final = 'Task created by "asyncio.create_task" is discarded'
+from mypy_dangling_tasks import errorcodes
+
+NOTE_START: Final = errorcodes.TASK_NOTE[:40]
+MESSAGE_START: Final = errorcodes.DISCARDED.format(what="Task", spawner="asyncio.create_task")
 
 # A module with no findings: the task is kept in a local that is awaited.
 KEPT_APP: Final = """\

@@ -42,7 +42,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from data_format import DEFAULT_CONFIG, run_mypy
+from data_format import DEFAULT_CONFIG, run_sources
+from mypy_dangling_tasks import errorcodes
 
 T = TypeVar("T")
 
@@ -51,14 +52,7 @@ EXAMPLES: Final = int(os.environ.get("DANGLING_HYPOTHESIS_EXAMPLES", "30"))
 # 0.5 s per in-process run on its cache whatever the number of files.
 PER_FORM: Final = 3
 MAX_DEPTH: Final = 4
-NOTE: Final = (
-    "Keep a strong reference until it is done (e.g. tasks.add(task); "
-    "task.add_done_callback(tasks.discard)) or create it in an asyncio.TaskGroup"
-)
-WHY: Final = (
-    "the event loop keeps only a weak reference, so the task can be garbage-collected "
-    "before it finishes"
-)
+NOTE: Final = errorcodes.TASK_NOTE
 FLAGS: Final = ["--strict"]
 
 HEADER: Final = '''\
@@ -415,8 +409,12 @@ def spawn_pieces(draw: Draw, env: Env, *, loop: bool = False) -> tuple[list[Piec
     return pieces, f"asyncio.{function}"
 
 
-def discarded(spawner: str, context: str = "") -> str:
-    return f'Task created by "{spawner}" is discarded{context}: {WHY}'
+def discarded(spawner: str, registrar: str = "") -> str:
+    if registrar:
+        return errorcodes.RETURNED_TO_REGISTRAR.format(
+            what="Task", spawner=spawner, registrar=registrar
+        )
+    return errorcodes.DISCARDED.format(what="Task", spawner=spawner)
 
 
 def expression_form(
@@ -477,8 +475,8 @@ def dropped_expression(kind: str) -> Callable[[Draw, Names, Env], Form]:
             if needs_parens or draw.flip():
                 pieces = ["(", *pieces, ")"]
             wrapped: list[Piece] = [f"{receiver}.{method}(", BREAK, delay, "lambda: ", *pieces, BREAK, ")"]
-            context = f' (the callback\'s result is thrown away by "AbstractEventLoop.{method}")'
-            return Form(render(draw, wrapped), message=discarded(spawner, context))
+            registrar = f"AbstractEventLoop.{method}"
+            return Form(render(draw, wrapped), message=discarded(spawner, registrar))
         return Form(render(draw, pieces), message=discarded(spawner))
 
     return build
@@ -487,7 +485,7 @@ def dropped_expression(kind: str) -> Callable[[Draw, Names, Env], Form]:
 def underscore_form(draw: Draw, names: Names, env: Env) -> Form:
     spawn, spawner = spawn_pieces(draw, env)
     target = draw.pick(["_", "__", "___"])
-    message = f'Task created by "{spawner}" is assigned to "{target}", which only hides it: {WHY}'
+    message = errorcodes.UNDERSCORE.format(what="Task", spawner=spawner, name=target)
     shape = draw.pick(["plain", "tuple", "list"])
     if shape == "plain":
         pieces: list[Piece] = [target, " =", BREAK, " ", *spawn]
@@ -512,7 +510,7 @@ def unused_local_form(draw: Draw, names: Names, env: Env) -> Form:
         pieces = ["(", local, " := ", *spawn, ")"]
     else:
         pieces = [f"{local}, {names('other')} = ", *spawn, ", counter()"]
-    message = f'Task created by "{spawner}" is stored in local "{local}", which is never read: {WHY}'
+    message = errorcodes.UNREAD_LOCAL.format(what="Task", spawner=spawner, name=local)
     return Form(render(draw, pieces), message=message)
 
 
@@ -743,19 +741,15 @@ _BATCHES: Final = itertools.count()
 
 
 def check_batch(programs: list[Program], cache: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="dangling-generated-") as tmp:
-        root = Path(tmp)
-        (root / "mypy.ini").write_text(DEFAULT_CONFIG, encoding="utf-8")
-        files = []
-        batch = next(_BATCHES)
-        for index, program in enumerate(programs):
-            # Never reuse a module name: mypy takes a cached module whose path,
-            # size and mtime (in seconds) match for unchanged, so a same-sized
-            # program written within the same second would get stale results.
-            name = f"generated_{batch}_{index}.py"
-            (root / name).write_text(program.source, encoding="utf-8")
-            files.append(name)
-        run = run_mypy(root, ["--config-file", "mypy.ini", "--cache-dir", str(cache), *FLAGS, *files])
+    batch = next(_BATCHES)
+    # Never reuse a module name: mypy takes a cached module whose path, size
+    # and mtime (in seconds) match for unchanged, so a same-sized program
+    # written within the same second would get stale results.
+    sources = {
+        f"generated_{batch}_{index}.py": program.source for index, program in enumerate(programs)
+    }
+    files = list(sources)
+    run = run_sources(sources, FLAGS, cache)
     output = run.stdout + run.stderr
     assert "INTERNAL ERROR" not in output and "Traceback" not in output, output
     problems = []

@@ -22,6 +22,7 @@ from mypy import api
 from integration_helpers import (
     DANGLING_APP,
     DANGLING_CALL,
+    MESSAGE_START,
     NOTE_START,
     describe,
     mypy_ini,
@@ -29,10 +30,7 @@ from integration_helpers import (
     position_of,
 )
 
-FULL_MESSAGE: Final = (
-    'Task created by "asyncio.create_task" is discarded: the event loop keeps only a weak '
-    "reference, so the task can be garbage-collected before it finishes"
-)
+FULL_MESSAGE: Final = MESSAGE_START
 
 
 @pytest.fixture

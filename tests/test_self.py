@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from mypy import api
 from mypy.errors import CompileError
+from mypy.nodes import MypyFile
 from mypy.options import Options
 from mypy.plugins.default import DefaultPlugin
 
 import mypy_dangling_tasks
-from mypy_dangling_tasks import checks, main, names
+from mypy_dangling_tasks import guard, main, spawners
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,17 +45,26 @@ def test_old_mypy_is_refused_with_one_sentence() -> None:
 def test_hooked_names_do_not_shadow_mypys_default_plugin() -> None:
     """mypy runs the first hook a plugin returns: ours must not hide the default ones."""
     default = DefaultPlugin(Options())
-    functions = [
-        names.CREATE_TASK, names.ENSURE_FUTURE, names.GATHER, names.SHIELD,
-        names.RUN_COROUTINE_THREADSAFE, *names.TASK_CLASSES,
-    ]
-    assert all(default.get_function_hook(name) is None for name in functions)
-    methods = [f"{names.EVENT_LOOP}.{names.CREATE_TASK_METHOD}"] + [
+    assert all(default.get_function_hook(name) is None for name in spawners.SPAWNER_FUNCTIONS)
+    methods = [
         f"{owner}.{method}"
-        for method, (owners, _) in names.REGISTRARS.items()
-        for owner in owners
+        for method, route in spawners.METHODS.items()
+        for owner in route.owners
     ]
-    assert all(default.get_method_hook(name) is None for name in methods)
+    assert methods and all(default.get_method_hook(name) is None for name in methods)
+
+
+def test_every_table_row_gets_its_hook() -> None:
+    plugin = main.DanglingTasksPlugin(Options())
+    plugin.set_modules({})
+    for name in spawners.SPAWNER_FUNCTIONS:
+        assert plugin.get_function_hook(name) is not None, name
+    for method, route in spawners.METHODS.items():
+        for owner in route.owners:
+            # No module is loaded, so only a receiver typed with a TypeVar is judged.
+            assert plugin.get_method_hook(f"{owner}.{method} of T") is not None, method
+    assert plugin.get_function_hook("asyncio.tasks.sleep") is None
+    assert plugin.get_method_hook("builtins.list.append") is None
 
 
 class _Ctx:
@@ -67,14 +77,61 @@ def _broken(ctx: object) -> object:
     raise RuntimeError("a bug in a hook")
 
 
-def test_a_failing_hook_stays_silent_for_users(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(names.DEBUG_ENVIRONMENT_VARIABLE, raising=False)
-    safe = checks.guarded(_broken)  # type: ignore[arg-type]
-    assert safe(_Ctx()) == "the default"  # type: ignore[arg-type]
+def _default(ctx: object) -> object:
+    return "the default"
+
+
+def test_a_failing_hook_stays_silent_for_users_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(guard.DEBUG_ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(guard, "_warned", set())
+    safe = guard.guarded(_broken, _default)
+    assert safe(_Ctx()) == "the default"
+    assert safe(_Ctx()) == "the default"
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "internal error (RuntimeError: a bug in a hook)" in lines[0], lines
 
 
 def test_a_failing_hook_crashes_under_the_debug_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(names.DEBUG_ENVIRONMENT_VARIABLE, "1")
-    safe = checks.guarded(_broken)  # type: ignore[arg-type]
+    monkeypatch.setenv(guard.DEBUG_ENVIRONMENT_VARIABLE, "1")
+    safe = guard.guarded(_broken, _default)
     with pytest.raises(RuntimeError, match="a bug in a hook"):
-        safe(_Ctx())  # type: ignore[arg-type]
+        safe(_Ctx())
+
+
+def test_a_missing_private_accessor_is_said_once_not_crashed_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mypy_dangling_tasks import _compat
+
+    monkeypatch.setattr(guard, "_warned", set())
+    api = object()  # a checker without the attributes the plugin reads
+    assert _compat.current_tree(api) is None  # type: ignore[arg-type]
+    assert _compat.current_tree(api) is None  # type: ignore[arg-type]
+    assert _compat.scope_stack(api) == ()  # type: ignore[arg-type]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert "has no TypeChecker.tree" in lines[0] and "Please report" in lines[0]
+    assert "has no TypeChecker.scope.stack" in lines[1]
+
+
+def test_a_configured_function_costs_method_calls_of_its_name_no_lookup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`spawners = app.tasks.spawn` is a function: `x.spawn()` must not look anything up."""
+    ini = tmp_path / "mypy.ini"
+    ini.write_text(
+        "[mypy]\n[mypy_dangling_tasks]\nspawners = app.tasks.spawn, app.rt.Runtime.start\n",
+        encoding="utf-8",
+    )
+    options = Options()
+    options.config_file = str(ini)
+    plugin = main.DanglingTasksPlugin(options)
+    plugin.set_modules({"app.tasks": MypyFile([], []), "app.rt": MypyFile([], [])})
+    looked_up: list[str] = []
+    monkeypatch.setattr(plugin, "lookup_fully_qualified", lambda name: looked_up.append(name))
+    assert plugin.get_method_hook("other.Thing.spawn") is None
+    assert looked_up == []
+    assert plugin.get_method_hook("other.Thing.start") is None  # not a Runtime: looked up
+    assert looked_up == ["other.Thing"]

@@ -1,4 +1,4 @@
-"""Do the configured names exist?  Checked on each module as mypy parses it."""
+"""Do the names configured in [mypy_dangling_tasks] exist?  Checked on each module as mypy parses it."""
 
 from __future__ import annotations
 

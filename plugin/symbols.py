@@ -1,0 +1,69 @@
+"""Questions about names the type checker has analysed, through the public lookup.
+
+`lookup` is the plugin's `Plugin.lookup_fully_qualified`: it finds functions,
+classes, variables and class members by their full name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from mypy.nodes import Decorator, SymbolTableNode, TypeInfo, Var
+from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
+
+from .asyncio_types import has_any_base
+
+Lookup = Callable[[str], "SymbolTableNode | None"]
+
+
+def class_has_base(lookup: Lookup, fullname: str, bases: Sequence[str]) -> bool:
+    """Is the class `fullname` (as mypy knows it now) a subclass of one of `bases`?"""
+    symbol = lookup(fullname)
+    info = symbol.node if symbol is not None else None
+    return isinstance(info, TypeInfo) and has_any_base(info, bases)
+
+
+def declared_to_return(lookup: Lookup, fullname: str, classes: Sequence[str]) -> bool:
+    """Does the function, method or class `fullname` return an instance of `classes`?
+
+    Only declared types count: a function without an annotated return type,
+    or a name mypy has not analysed, answers False.
+    """
+    symbol = lookup(fullname)
+    node: object = symbol.node if symbol is not None else None
+    if node is None:
+        # Inherited methods are not in the class's own names.
+        owner, _, method = fullname.rpartition(".")
+        owner_symbol = lookup(owner) if owner else None
+        info = owner_symbol.node if owner_symbol is not None else None
+        node = info.get_method(method) if isinstance(info, TypeInfo) else None
+    if isinstance(node, TypeInfo):
+        return has_any_base(node, classes)
+    if isinstance(node, Decorator):
+        node = node.func
+    signature: object = getattr(node, "type", None)
+    items: list[object] = list(signature.items) if isinstance(signature, Overloaded) else [signature]
+    return any(
+        isinstance(item, CallableType) and _returns(item.ret_type, classes) for item in items
+    )
+
+
+def _returns(typ: Type, classes: Sequence[str]) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and has_any_base(proper.type, classes)
+
+
+def aliased_function(lookup: Lookup, fullname: str) -> str | None:
+    """The function a variable stands for (`spawn = asyncio.create_task`), if any."""
+    if "." not in fullname:
+        return None
+    symbol = lookup(fullname)
+    node = symbol.node if symbol is not None else None
+    if not isinstance(node, Var):
+        return None
+    signature = get_proper_type(node.type)
+    if isinstance(signature, Overloaded):
+        signature = signature.items[0]
+    if isinstance(signature, CallableType) and signature.definition is not None:
+        return signature.definition.fullname
+    return None
