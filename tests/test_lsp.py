@@ -44,6 +44,7 @@ import importlib.util
 import json
 import os
 import queue
+import re
 import shlex
 import stat
 import subprocess
@@ -369,6 +370,17 @@ BELOW_FLOOR_VARIABLE: Final = "DANGLING_BELOW_FLOOR_PYTHON"
 VSCODE_MYPY_VARIABLE: Final = "VSCODE_MYPY_TOOL"
 
 
+# The line pattern the VS Code Mypy extension documents for mypy's output
+# (bundled/tool/lsp_utils.py, DIAGNOSTIC_RE, at commit 2b50cbf).  A weaker check
+# than test_vscode_mypy_shows_the_refusal, which runs the server itself, but it
+# runs everywhere.
+VSCODE_DIAGNOSTIC_PATTERN: Final = re.compile(
+    r"^(?P<location>(?P<filepath>..[^:]*):(?P<line>\d+)(?::(?P<char>\d+))?"
+    r"(?::(?P<end_line>\d+):(?P<end_char>\d+))?): (?P<type>\w+): (?P<message>.*?)"
+    r"(?:\s{2}\[(?P<code>[\w-]+)\])?\s*$"
+)
+
+
 def _below_floor_version() -> str:
     major, minor = SUPPORTED[0], SUPPORTED[1]
     return f"{major}.{minor - 1}.0" if minor else f"{major - 1}.99.0"
@@ -439,6 +451,12 @@ def test_refusal_is_one_file_line_error_with_exit_2(below_floor: BelowFloor) -> 
         assert len(lines) == 1 and lines[0].startswith(f"{location}: error: "), context
         assert below_floor.expected() in lines[0], context
         assert '"mypy-type-checker.importStrategy" to "fromEnvironment"' in lines[0], context
+        vscode = VSCODE_DIAGNOSTIC_PATTERN.match(lines[0])
+        assert vscode is not None and vscode["type"] == "error", context
+        assert vscode["line"] == "1" and vscode["code"] is None, context
+        assert vscode["message"].startswith("mypy_dangling_tasks"), context
+        if extra:
+            assert Path(vscode["filepath"]) == below_floor.app, context
         if importlib.util.find_spec("pylsp_mypy") is not None:
             from pylsp_mypy.plugin import parse_line
 
