@@ -1,6 +1,23 @@
-"""End to end in an editor: python-lsp-server + pylsp-mypy over JSON-RPC on stdio.
+"""End to end in an editor: language servers driven over JSON-RPC on stdio.
+
+python-lsp-server + pylsp-mypy always (the test extra installs them); the VS Code
+Mypy extension's own server (microsoft/vscode-mypy, bundled/tool/lsp_server.py)
+when VSCODE_MYPY_TOOL points at it, since it is not published on PyPI.
+
+What the VS Code server does with mypy's output (checked against its source,
+commit 2b50cbf of 2026-06-29, which bundles mypy 1.15.0):
+- it runs `<interpreter> -m mypy` (or `-m mypy.dmypy ... run --` with
+  `preferDaemon`) with `--show-absolute-path --show-column-numbers
+  --show-error-end --no-error-summary --no-pretty` on the one open file;
+- it parses stdout and stderr together with `file:line[:col][:end]: type: message
+  [code]` and publishes only the diagnostics whose file is the open one; any
+  other line goes to its output log only (a line with `mypy: error:` as an
+  Error-level log entry, shown as a notification only when the user has set
+  `showNotifications`).
 
 What pylsp-mypy does with our output (checked against its source, 0.8.2):
+- anything mypy writes to stderr becomes one diagnostic on the first line,
+  with the whole text as its message;
 - it finds the project's mypy config itself, walking up from the workspace root
   (mypy.ini, .mypy.ini, pyproject.toml with [tool.mypy], setup.cfg with [mypy]),
   and passes it as `--config-file`, so the root must be the tmp project;
@@ -20,10 +37,14 @@ What pylsp-mypy does with our output (checked against its source, 0.8.2):
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import dataclasses
 import importlib.util
 import json
 import os
 import queue
+import re
 import shlex
 import stat
 import subprocess
@@ -36,6 +57,8 @@ from typing import IO, Any, Final
 
 import pytest
 
+from mypy_dangling_tasks import SUPPORTED, SUPPORTED_TEXT
+
 from integration_helpers import (
     DANGLING_APP,
     DANGLING_CALL,
@@ -44,18 +67,22 @@ from integration_helpers import (
     NOTE_START,
     clean_env,
     describe,
+    run_command,
     mypy_ini,
     position_of,
     write_source,
 )
 
-for _module, _requirement in (("pylsp", "python-lsp-server"), ("pylsp_mypy", "pylsp-mypy")):
-    if importlib.util.find_spec(_module) is None:
-        pytest.skip(
-            f"{_requirement} is not installed (no module {_module!r}): "
-            "pip install 'python-lsp-server>=1.13.1' 'pylsp-mypy>=0.8.2' (the test extra has them)",
-            allow_module_level=True,
-        )
+_MISSING_PYLSP: Final = [
+    requirement
+    for module, requirement in (("pylsp", "python-lsp-server"), ("pylsp_mypy", "pylsp-mypy"))
+    if importlib.util.find_spec(module) is None
+]
+needs_pylsp: Final = pytest.mark.skipif(
+    bool(_MISSING_PYLSP),
+    reason=f"not installed: {', '.join(_MISSING_PYLSP)}; "
+    "pip install 'python-lsp-server>=1.13.1' 'pylsp-mypy>=0.8.2' (the test extra has them)",
+)
 
 TIMEOUT: Final = 120.0  # seconds for the whole conversation
 SETTINGS: Final = {
@@ -148,7 +175,7 @@ class LspClient:
             except queue.Empty:
                 continue
             if message is None:
-                raise AssertionError(self.explain(f"pylsp closed its output before {what}"))
+                raise AssertionError(self.explain(f"the server closed its output before {what}"))
             self.seen.append(message)
             if "method" in message and "id" in message:  # a request from the server
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
@@ -171,7 +198,7 @@ class LspClient:
         except OSError:
             stderr = ""
         recent = "\n".join(json.dumps(m)[:500] for m in self.seen[-10:])
-        return describe(problem, "messages:\n" + recent, "pylsp stderr:\n" + stderr)
+        return describe(problem, "messages:\n" + recent, "server stderr:\n" + stderr)
 
     def close(self) -> None:
         """shutdown + exit when possible; kill when not."""
@@ -193,59 +220,97 @@ class LspClient:
             self._reader.join(timeout=10)
 
 
-def _mypy_shim(directory: Path) -> Path:
-    """A `mypy` executable that runs this interpreter's mypy."""
+def _tool_shims(directory: Path, python: str = sys.executable) -> Path:
+    """`mypy` and `dmypy` executables that run `python`'s mypy."""
     directory.mkdir()
-    shim = directory / "mypy"
-    shim.write_text(
-        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m mypy "$@"\n', encoding="utf-8"
-    )
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    for tool, module in (("mypy", "mypy"), ("dmypy", "mypy.dmypy")):
+        shim = directory / tool
+        shim.write_text(
+            f'#!/bin/sh\nexec {shlex.quote(python)} -m {module} "$@"\n', encoding="utf-8"
+        )
+        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return directory
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LspClient]:
-    if os.name != "posix":
-        pytest.skip("the mypy shim on PATH is a POSIX shell script")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "mypy.ini").write_text(mypy_ini(), encoding="utf-8")
-    shims = _mypy_shim(tmp_path / "bin")
-    env = clean_env(PATH=os.pathsep.join([str(shims), os.environ.get("PATH", os.defpath)]))
-    stderr_path = tmp_path / "pylsp.stderr"
+def _start_server(
+    command: list[str], project: Path, env: dict[str, str], stderr_path: Path
+) -> LspClient:
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pylsp"],
+            command,
             cwd=project,
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
-    client = LspClient(process, stderr_path)
+    return LspClient(process, stderr_path)
+
+
+def _initialize(client: LspClient, project: Path, options: object) -> None:
+    client.request(
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "rootUri": project.as_uri(),
+            "rootPath": str(project),
+            "workspaceFolders": [{"uri": project.as_uri(), "name": "project"}],
+            "capabilities": {"textDocument": {"publishDiagnostics": {}}},
+            "initializationOptions": options,
+        },
+    )
+    client.notify("initialized", {})
+
+
+@contextlib.contextmanager
+def _pylsp(
+    tmp_path: Path, python: str = sys.executable, *, dmypy: bool = False
+) -> Iterator[LspClient]:
+    """pylsp in tmp_path/project, whose mypy (or dmypy) is `python`'s."""
+    if os.name != "posix":
+        pytest.skip("the mypy shim on PATH is a POSIX shell script")
+    project = tmp_path / "project"
+    shims = _tool_shims(tmp_path / "bin", python)
+    env = clean_env(PATH=os.pathsep.join([str(shims), os.environ.get("PATH", os.defpath)]))
+    settings = copy.deepcopy(SETTINGS)
+    settings["pylsp"]["plugins"]["pylsp_mypy"]["dmypy"] = dmypy
+    client = _start_server([sys.executable, "-m", "pylsp"], project, env, tmp_path / "pylsp.stderr")
     try:
-        client.request(
-            "initialize",
-            {
-                "processId": os.getpid(),
-                "rootUri": project.as_uri(),
-                "rootPath": str(project),
-                "workspaceFolders": [{"uri": project.as_uri(), "name": "project"}],
-                "capabilities": {"textDocument": {"publishDiagnostics": {}}},
-                "initializationOptions": SETTINGS,
-            },
-        )
-        client.notify("initialized", {})
+        _initialize(client, project, settings)
         yield client
     finally:
         client.close()
+        if dmypy:
+            _stop_daemons(python, project, [project / ".dmypy.json"])
+
+
+def _stop_daemons(python: str, cwd: Path, status_files: list[Path]) -> None:
+    for status_file in status_files:
+        if status_file.exists():
+            subprocess.run(
+                [python, "-m", "mypy.dmypy", "--status-file", str(status_file), "kill"],
+                cwd=cwd,
+                env=clean_env(),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LspClient]:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mypy.ini").write_text(mypy_ini(), encoding="utf-8")
+    with _pylsp(tmp_path) as client:
+        yield client
 
 
 def _mypy_diagnostics(diagnostics: list[Message]) -> list[Message]:
     return [d for d in diagnostics if d.get("source") == "mypy"]
 
 
+@needs_pylsp
 def test_dangling_task_is_published_with_its_range(server: LspClient, tmp_path: Path) -> None:
     app = tmp_path / "project" / "app.py"
     write_source(app, DANGLING_APP)
@@ -287,3 +352,209 @@ def test_dangling_task_is_published_with_its_range(server: LspClient, tmp_path: 
     server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
     after_save = _mypy_diagnostics(server.next_diagnostics(uri))
     assert after_save == [], server.explain(f"diagnostics after didSave: {after_save}")
+
+
+# Below the supported floor: the refusal must reach the editor as a diagnostic.
+#
+# Two ways to get a mypy below the floor:
+# - "entry-point": this interpreter's mypy loads a one-line plugin file that
+#   calls the real entry point, `mypy_dangling_tasks.plugin(version)`, with a
+#   version just below SUPPORTED: the real refusing plugin runs inside a real
+#   mypy, and the test runs everywhere;
+# - "old-mypy": a real old mypy.  Set DANGLING_BELOW_FLOOR_PYTHON to an
+#   interpreter that has an older mypy and this package installed (for example
+#   `python -m venv old && old/bin/pip install "mypy==1.14.1" && old/bin/pip
+#   install --no-deps .`); skipped when unset.
+
+BELOW_FLOOR_VARIABLE: Final = "DANGLING_BELOW_FLOOR_PYTHON"
+VSCODE_MYPY_VARIABLE: Final = "VSCODE_MYPY_TOOL"
+
+
+# The line pattern the VS Code Mypy extension documents for mypy's output
+# (bundled/tool/lsp_utils.py, DIAGNOSTIC_RE, at commit 2b50cbf).  A weaker check
+# than test_vscode_mypy_shows_the_refusal, which runs the server itself, but it
+# runs everywhere.
+VSCODE_DIAGNOSTIC_PATTERN: Final = re.compile(
+    r"^(?P<location>(?P<filepath>..[^:]*):(?P<line>\d+)(?::(?P<char>\d+))?"
+    r"(?::(?P<end_line>\d+):(?P<end_char>\d+))?): (?P<type>\w+): (?P<message>.*?)"
+    r"(?:\s{2}\[(?P<code>[\w-]+)\])?\s*$"
+)
+
+
+def _below_floor_version() -> str:
+    major, minor = SUPPORTED[0], SUPPORTED[1]
+    return f"{major}.{minor - 1}.0" if minor else f"{major - 1}.99.0"
+
+
+@dataclasses.dataclass(frozen=True)
+class BelowFloor:
+    python: str  # the interpreter whose `-m mypy` runs
+    version: str  # the mypy version the refusal names
+    project: Path  # mypy config + app.py (DANGLING_APP)
+
+    @property
+    def app(self) -> Path:
+        return self.project / "app.py"
+
+    def expected(self) -> str:
+        """The part of the refusal every variant must show."""
+        return f"supports {SUPPORTED_TEXT}, but this is mypy {self.version}; upgrade mypy"
+
+
+def _mypy_version(python: str) -> str:
+    result = subprocess.run(
+        [python, "-m", "mypy", "--version"],
+        env=clean_env(), capture_output=True, text=True, timeout=60, check=False,
+    )
+    words = result.stdout.split()
+    assert result.returncode == 0 and len(words) >= 2, result.stdout + result.stderr
+    return words[1]
+
+
+@pytest.fixture(params=["entry-point", "old-mypy"])
+def below_floor(request: pytest.FixtureRequest, tmp_path: Path) -> BelowFloor:
+    project = tmp_path / "project"
+    project.mkdir()
+    write_source(project / "app.py", DANGLING_APP)
+    if request.param == "entry-point":
+        version = _below_floor_version()
+        (project / "below_floor.py").write_text(
+            "import mypy_dangling_tasks\n\n\n"
+            f"def plugin(version: str) -> type:\n"
+            f"    return mypy_dangling_tasks.plugin({version!r})\n",
+            encoding="utf-8",
+        )
+        (project / "mypy.ini").write_text("[mypy]\nplugins = below_floor.py\n", encoding="utf-8")
+        return BelowFloor(sys.executable, version, project)
+    python = os.environ.get(BELOW_FLOOR_VARIABLE)
+    if not python:
+        pytest.skip(f"set {BELOW_FLOOR_VARIABLE} to an interpreter with a mypy below the floor")
+    version = _mypy_version(python)
+    if tuple(int(part) for part in version.split(".")[:2]) >= SUPPORTED:
+        pytest.skip(f"{BELOW_FLOOR_VARIABLE} runs mypy {version}, which is supported")
+    (project / "mypy.ini").write_text(mypy_ini(), encoding="utf-8")
+    return BelowFloor(python, version, project)
+
+
+def test_refusal_is_one_file_line_error_with_exit_2(below_floor: BelowFloor) -> None:
+    """What editors parse: `file:1: error: ...` on stdout, like a syntax error."""
+    for extra in ([], ["--show-absolute-path", "--show-column-numbers", str(below_floor.app)]):
+        result = run_command(
+            [below_floor.python, "-m", "mypy", "--no-error-summary", *(extra or ["app.py"])],
+            cwd=below_floor.project, env=clean_env(), timeout=120,
+        )
+        context = describe(f"exit {result.returncode}", result.stdout, result.stderr)
+        assert result.returncode == 2, context
+        assert result.stderr == "" and "Traceback" not in result.stdout, context
+        lines = result.stdout.splitlines()
+        location = f"{below_floor.app}:1" if extra else "app.py:1"
+        assert len(lines) == 1 and lines[0].startswith(f"{location}: error: "), context
+        assert below_floor.expected() in lines[0], context
+        assert '"mypy-type-checker.importStrategy" to "fromEnvironment"' in lines[0], context
+        vscode = VSCODE_DIAGNOSTIC_PATTERN.match(lines[0])
+        assert vscode is not None and vscode["type"] == "error", context
+        assert vscode["line"] == "1" and vscode["code"] is None, context
+        assert vscode["message"].startswith("mypy_dangling_tasks"), context
+        if extra:
+            assert Path(vscode["filepath"]) == below_floor.app, context
+        if importlib.util.find_spec("pylsp_mypy") is not None:
+            from pylsp_mypy.plugin import parse_line
+
+            parsed = parse_line(lines[0])
+            assert parsed is not None and parsed["severity"] == 1, context
+            assert parsed["range"]["start"]["line"] == 0, context
+
+
+@needs_pylsp
+@pytest.mark.parametrize("dmypy", [False, True], ids=["mypy", "dmypy"])
+def test_pylsp_mypy_shows_the_refusal(below_floor: BelowFloor, dmypy: bool, tmp_path: Path) -> None:
+    uri = below_floor.app.as_uri()
+    with _pylsp(tmp_path, below_floor.python, dmypy=dmypy) as server:
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": DANGLING_APP}},
+        )
+        found = _mypy_diagnostics(server.next_diagnostics(uri))
+        context = server.explain(f"diagnostics after didOpen: {json.dumps(found, indent=1)}")
+    # One error on the first line, parsed from our `app.py:1: error:` line (pylsp-mypy
+    # would also show raw stderr, but then with the location inside the message).
+    assert len(found) == 1, context
+    (refusal,) = found
+    assert refusal["severity"] == 1 and refusal["range"]["start"]["line"] == 0, context
+    assert refusal["message"].startswith("mypy_dangling_tasks"), context
+    assert below_floor.expected() in refusal["message"], context
+
+
+def _vscode_mypy_tool() -> Path:
+    """The VS Code Mypy extension's server: bundled/tool of a microsoft/vscode-mypy checkout."""
+    configured = os.environ.get(VSCODE_MYPY_VARIABLE)
+    if not configured:
+        pytest.skip(
+            f"set {VSCODE_MYPY_VARIABLE} to the bundled/tool folder of a "
+            "https://github.com/microsoft/vscode-mypy checkout (its server is not on PyPI)"
+        )
+    tool = Path(configured)
+    if not (tool / "lsp_server.py").is_file():
+        tool = tool / "bundled" / "tool"
+    assert (tool / "lsp_server.py").is_file(), f"{VSCODE_MYPY_VARIABLE}={configured}: no lsp_server.py"
+    missing = [
+        name
+        for name in ("pygls", "lsprotocol", "vscode_common_python_lsp", "packaging")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        pytest.skip(
+            f"the VS Code Mypy server needs {', '.join(missing)}: pip install "
+            "'pygls>=2' lsprotocol vscode-common-python-lsp packaging"
+        )
+    return tool
+
+
+@pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
+def test_vscode_mypy_shows_the_refusal(
+    below_floor: BelowFloor, prefer_daemon: bool, tmp_path: Path
+) -> None:
+    """The extension's own server (lsp_server.py) with the extension's default settings."""
+    tool = _vscode_mypy_tool()
+    project = below_floor.project
+    status_root = tmp_path / "dmypy-status"
+    status_root.mkdir()
+    # package.json's defaults, as the extension's client sends them; `interpreter`
+    # is the Python the extension would run mypy with.
+    setting = {
+        "args": [],
+        "cwd": str(project),
+        "path": [],
+        "ignorePatterns": [],
+        "importStrategy": "useBundled",
+        "interpreter": [below_floor.python],
+        "preferDaemon": prefer_daemon,
+        "daemonStatusFile": "",
+        "extraPaths": [],
+        "reportingScope": "file",
+        "severity": {"error": "Error", "note": "Information"},
+        "showNotifications": "off",
+        "workspace": project.as_uri(),
+    }
+    env = clean_env(DMYPY_STATUS_FILE_ROOT=str(status_root))
+    server = _start_server(
+        [sys.executable, str(tool / "lsp_server.py")], project, env, tmp_path / "vscode.stderr"
+    )
+    uri = below_floor.app.as_uri()
+    try:
+        _initialize(server, project, {"settings": [setting], "globalSettings": setting})
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": DANGLING_APP}},
+        )
+        found = server.next_diagnostics(uri)
+        context = server.explain(f"diagnostics after didOpen: {json.dumps(found, indent=1)}")
+    finally:
+        server.close()
+        _stop_daemons(below_floor.python, project, sorted(status_root.rglob("status-*.json")))
+    assert len(found) == 1, context
+    (refusal,) = found
+    assert refusal["severity"] == 1 and refusal.get("source") == "Mypy", context
+    assert refusal["range"]["start"]["line"] == 0, context
+    assert refusal["message"].startswith("mypy_dangling_tasks"), context
+    assert below_floor.expected() in refusal["message"], context
