@@ -61,6 +61,17 @@ PACKAGES: Final[tuple[Package, ...]] = (
     Package("telethon", "1.45.0", ("telethon",)),
     Package("asyncpg", "0.32.0", ("asyncpg",)),
     Package("websockets", "17.4", ("websockets",)),
+    # Devices, chat bots, web servers and a Kafka client: ensure_future on
+    # coroutines, task-returning wrappers, asyncio.wait and TaskGroup users.
+    Package("pyatv", "0.18.0", ("pyatv",)),
+    Package("slixmpp", "1.17.0", ("slixmpp",)),
+    Package("aiogram", "3.31.0", ("aiogram",)),
+    Package("uvicorn", "0.54.0", ("uvicorn",)),
+    Package("hypercorn", "0.18.0", ("hypercorn",)),
+    Package("aiohomekit", "4.0.1", ("aiohomekit",)),
+    Package("zeroconf", "0.154.0", ("zeroconf",)),
+    Package("bleak", "3.1.0", ("bleak",)),
+    Package("aiokafka", "0.14.0", ("aiokafka",)),
 )
 
 # A quick end-to-end check: the smallest package on which the plugin reports
