@@ -37,7 +37,7 @@ from .names import (
     SHIELD,
     TASK_CLASSES,
 )
-from .positions import Drop, IndexCache, dropped_in_lambda
+from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
 
 
 class Spawner(NamedTuple):
@@ -87,7 +87,9 @@ class Reporter:
                 return
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
-                if drop is not None:
+                if drop is not None and drop.reason == PENDING_AFTER_WAIT:
+                    self._fail_pending(api, call, spawner)
+                elif drop is not None:
                     self._fail(api, call, spawner, _how(drop))
                 return
 
@@ -128,11 +130,22 @@ class Reporter:
         )
         _report(api, message, call, spawner.code)
 
+    @staticmethod
+    def _fail_pending(api: CheckerPluginInterface, call: CallExpr, spawner: Spawner) -> None:
+        message = errorcodes.PENDING_MESSAGE.format(what=spawner.what, spawner=spawner.display)
+        _report(api, message, call, spawner.code, errorcodes.PENDING_NOTE)
 
-def _report(api: CheckerPluginInterface, message: str, node: Context, code: ErrorCode) -> None:
+
+def _report(
+    api: CheckerPluginInterface,
+    message: str,
+    node: Context,
+    code: ErrorCode,
+    note: str = errorcodes.NOTE,
+) -> None:
     """The error at the node's own position, and the note with the fix beside it."""
     api.fail(message, node, code=code)
-    api.msg.note(errorcodes.NOTE, node, code=code)
+    api.msg.note(note, node, code=code)
 
 
 def _how(drop: Drop) -> str:

@@ -45,3 +45,13 @@ NOTE: Final = (
     "Keep a strong reference until it is done (e.g. tasks.add(task); "
     "task.add_done_callback(tasks.discard)) or create it in an asyncio.TaskGroup"
 )
+
+# A task handed to asyncio.wait, whose result's "pending" part is thrown away.
+PENDING_MESSAGE: Final = (
+    '{what} created by "{spawner}" may still be pending after "asyncio.wait"; '
+    '"pending" is discarded'
+)
+PENDING_NOTE: Final = (
+    'The event loop keeps only a weak reference to a task: keep the "pending" set, '
+    "or cancel the tasks in it"
+)
