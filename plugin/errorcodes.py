@@ -52,6 +52,6 @@ PENDING_MESSAGE: Final = (
     '"pending" is discarded'
 )
 PENDING_NOTE: Final = (
-    'The event loop keeps only a weak reference to a task: keep the "pending" set, '
-    "or cancel the tasks in it"
+    'Keep a strong reference until it is done (keep "pending", or cancel the tasks in it): '
+    "the event loop keeps only a weak reference"
 )
