@@ -26,7 +26,7 @@ from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
 from .asyncio_types import class_infos, is_instance_of, is_task, makes_new_task, may_be_instance_of
-from .positions import Drop, IndexCache, dropped_in_lambda
+from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
 from .spawners import MethodRoute, Spawner
 
 
@@ -112,7 +112,12 @@ class Reporter:
                 return
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
-                if drop is not None:
+                if drop is not None and drop.reason == PENDING_AFTER_WAIT:
+                    message = errorcodes.PENDING_AFTER_WAIT.format(
+                        what=spawner.returns, spawner=spawner.display
+                    )
+                    report(api, call, spawner, message, errorcodes.PENDING_NOTE)
+                elif drop is not None:
                     report(api, call, spawner, _lost_message(drop, spawner))
                 return
 
@@ -139,10 +144,16 @@ class Reporter:
             held.append((call, spawner))
 
 
-def report(api: CheckerPluginInterface, node: Context, spawner: Spawner, message: str) -> None:
+def report(
+    api: CheckerPluginInterface,
+    node: Context,
+    spawner: Spawner,
+    message: str,
+    note: str | None = None,
+) -> None:
     """The error at the node's own position, and the note with the fix beside it."""
     api.fail(message, node, code=spawner.code)
-    api.msg.note(spawner.note, node, code=spawner.code)
+    api.msg.note(spawner.note if note is None else note, node, code=spawner.code)
 
 
 def _lost_message(drop: Drop, spawner: Spawner) -> str:

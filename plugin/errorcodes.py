@@ -34,6 +34,10 @@ RETURNED_TO_REGISTRAR: Final = (
     '{what} created by "{spawner}" is returned to "{registrar}", which discards it'
 )
 SPAWNER_AS_CALLBACK: Final = '"{registrar}" calls "{spawner}" and discards the {what} it creates'
+PENDING_AFTER_WAIT: Final = (
+    '{what} created by "{spawner}" may still be pending after "asyncio.wait", '
+    'whose "pending" is discarded'
+)
 
 # -- notes: why that loses work, and the fix ---------------------------------
 
@@ -51,6 +55,12 @@ THREADSAFE_NOTE: Final = (
     "The task it schedules on the loop is referenced only through this future, so it can be "
     "garbage-collected before it finishes; keep the future until it is done "
     "(futures.add(fut); fut.add_done_callback(futures.discard))"
+)
+
+PENDING_NOTE: Final = (
+    "The event loop keeps only a weak reference to a task, so one still pending after "
+    'asyncio.wait can be garbage-collected before it finishes; keep "pending" until its '
+    "tasks are done, or cancel them"
 )
 
 # -- the plugin speaking about itself ----------------------------------------

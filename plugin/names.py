@@ -41,3 +41,18 @@ NON_RETAINING_METHODS: Final = frozenset(
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
 TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})
+
+# asyncio.wait returns (done, pending); with these return_when values, or
+# with a timeout, `pending` may hold tasks that are still running.
+WAIT: Final = "asyncio.tasks.wait"
+WAIT_TASKS_PARAMETER: Final = "fs"
+WAIT_TIMEOUT_PARAMETER: Final = "timeout"
+WAIT_RETURN_WHEN_PARAMETER: Final = "return_when"
+WAIT_RETURNING_EARLY: Final = frozenset({"FIRST_COMPLETED", "FIRST_EXCEPTION"})
+# The module constants holding the return_when values, by fullname (asyncio
+# re-exports those of concurrent.futures, which hold the same strings).
+WAIT_RETURN_WHEN_CONSTANTS: Final = {
+    f"{module}.{value}": value
+    for module in ("asyncio.tasks", "concurrent.futures._base")
+    for value in ("FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED")
+}

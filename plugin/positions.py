@@ -14,9 +14,12 @@ from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
     AssignmentExpr,
     AssignmentStmt,
     AssertTypeExpr,
+    AwaitExpr,
     Block,
     CallExpr,
     CastExpr,
@@ -30,6 +33,7 @@ from mypy.nodes import (
     ForStmt,
     FuncDef,
     FuncItem,
+    GeneratorExpr,
     GlobalDecl,
     IfStmt,
     LambdaExpr,
@@ -42,10 +46,12 @@ from mypy.nodes import (
     NonlocalDecl,
     OpExpr,
     OverloadedFuncDef,
+    RefExpr,
     SetComprehension,
     SetExpr,
     StarExpr,
     Statement,
+    StrExpr,
     TryStmt,
     TupleExpr,
     WhileStmt,
@@ -53,9 +59,24 @@ from mypy.nodes import (
 )
 
 from . import _compat
-from .names import LOCALS_INTROSPECTION, NON_RETAINING_METHODS, TYPE_CHECKING_GUARDS
+from .names import (
+    LOCALS_INTROSPECTION,
+    NON_RETAINING_METHODS,
+    TYPE_CHECKING_GUARDS,
+    WAIT,
+    WAIT_RETURN_WHEN_CONSTANTS,
+    WAIT_RETURN_WHEN_PARAMETER,
+    WAIT_RETURNING_EARLY,
+    WAIT_TASKS_PARAMETER,
+    WAIT_TIMEOUT_PARAMETER,
+)
 
 Scope = Union[MypyFile, FuncItem]
+
+
+# Drop.reason: the value went into `asyncio.wait`, whose "pending" part,
+# which may still hold it, is what is lost.
+PENDING_AFTER_WAIT: Final = "pending-after-wait"
 
 
 class Drop(NamedTuple):
@@ -64,6 +85,8 @@ class Drop(NamedTuple):
     names: tuple[str, ...] = ()
     # A name here is an ordinary local: dropped only if it is never read.
     locals_to_check: tuple[str, ...] = ()
+    # Empty: the value itself is lost; otherwise one of the reasons above.
+    reason: str = ""
 
 
 DISCARDED: Final = Drop()
@@ -72,14 +95,27 @@ DISCARDED: Final = Drop()
 class ScopeIndex:
     """Dropped call positions of one scope, and what is needed to judge locals."""
 
-    __slots__ = ("scope", "statements", "drops", "stores", "_read_names", "_reads_everything")
+    __slots__ = (
+        "scope",
+        "statements",
+        "drops",
+        "stores",
+        "wait_locals",
+        "_read_names",
+        "_reads_everything",
+    )
 
     def __init__(self, scope: Scope, statements: list[Statement]) -> None:
         self.scope = scope
         self.statements = statements
         self.drops: dict[Expression, Drop] = {}
-        # NameExprs that only store (plain assignment targets): not reads.
+        # NameExprs that are not reads: plain assignment targets, and the
+        # tasks handed to an `asyncio.wait` whose "pending" part is lost
+        # (they do not keep a task alive; wait_locals says why).
         self.stores: set[NameExpr] = set()
+        # Local -> the locals that hold the "pending" part of an
+        # `asyncio.wait` it is handed to (empty: that part is thrown away).
+        self.wait_locals: dict[str, tuple[str, ...]] = {}
         self._read_names: frozenset[str] | None = None
         self._reads_everything = False
 
@@ -87,9 +123,25 @@ class ScopeIndex:
         drop = self.drops.get(call)
         if drop is None or not drop.locals_to_check:
             return drop
+        drop = self._through_wait(drop)
         if any(self._is_read(name) for name in drop.locals_to_check):
             return None
         return drop
+
+    def _through_wait(self, drop: Drop) -> Drop:
+        """A local read only as a task of `asyncio.wait`: the value is lost
+        with the "pending" part, so the locals holding that part must be
+        unread too (and so on, when they are handed to another wait)."""
+        if not self.wait_locals or self.wait_locals.keys().isdisjoint(drop.locals_to_check):
+            return drop
+        names = list(drop.locals_to_check)
+        seen = set(names)
+        for name in names:  # grows while iterating: the closure
+            for holder in self.wait_locals.get(name, ()):
+                if holder not in seen:
+                    seen.add(holder)
+                    names.append(holder)
+        return Drop(drop.names, tuple(names), PENDING_AFTER_WAIT)
 
     def _is_read(self, name: str) -> bool:
         if self._read_names is None:
@@ -178,8 +230,10 @@ class _Indexer:
     def statement(self, stmt: Statement) -> None:
         if isinstance(stmt, ExpressionStmt):
             self.value(stmt.expr, DISCARDED)
+            self.wait_result(stmt.expr, DISCARDED)
         elif isinstance(stmt, AssignmentStmt):
             self.assignment(stmt)
+            self.wait_assignment(stmt)
         elif isinstance(stmt, ClassDef) and self.in_function:
             # A class body binds class attributes, not locals of the function.
             _Indexer(self.index, in_function=False).block(stmt.defs.body)
@@ -267,7 +321,104 @@ class _Indexer:
         if own is None:
             return None
         self.index.stores.add(expr.target)
-        return Drop((*outer.names, *own.names), (*outer.locals_to_check, *own.locals_to_check))
+        return Drop(
+            (*outer.names, *own.names),
+            (*outer.locals_to_check, *own.locals_to_check),
+            outer.reason,
+        )
+
+    # -- asyncio.wait ----------------------------------------------------
+
+    def wait_assignment(self, stmt: AssignmentStmt) -> None:
+        """`done, pending = await asyncio.wait(...)`, `_ = ...`, `res = ...`."""
+        if _awaited_wait(stmt.rvalue) is None:
+            return
+        if len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], (TupleExpr, ListExpr)):
+            targets = stmt.lvalues[0].items
+            if len(targets) != 2 or any(isinstance(item, StarExpr) for item in targets):
+                return
+            pending = self._target_drop([targets[1]])
+        else:
+            pending = self._target_drop(stmt.lvalues)
+        if pending is not None:
+            self.wait_result(stmt.rvalue, pending)
+
+    def wait_result(self, expr: Expression, pending: Drop) -> None:
+        """`expr` is perhaps `await asyncio.wait(tasks, ...)` whose "pending"
+        part is lost as `pending` says: the tasks created in `tasks`, and
+        the locals read there, are lost with it if they may still run."""
+        call = _awaited_wait(expr)
+        if call is None or not _may_return_early(call):
+            return
+        tasks = _argument(call, WAIT_TASKS_PARAMETER, position=0)
+        drop = pending._replace(reason=PENDING_AFTER_WAIT)
+        if isinstance(tasks, (ListExpr, SetExpr, TupleExpr)):
+            for item in tasks.items:
+                if isinstance(item, NameExpr):
+                    self._handed_to_wait(item, pending)
+                else:
+                    self.value(item, drop)
+        elif isinstance(tasks, (ListComprehension, SetComprehension)):
+            self.value(tasks.generator.left_expr, drop)
+        elif isinstance(tasks, GeneratorExpr):
+            self.value(tasks.left_expr, drop)
+        elif isinstance(tasks, NameExpr):
+            self._handed_to_wait(tasks, pending)
+
+    def _handed_to_wait(self, name: NameExpr, pending: Drop) -> None:
+        if not self.in_function:
+            return
+        self.index.stores.add(name)
+        holders = self.index.wait_locals.get(name.name, ())
+        self.index.wait_locals[name.name] = (*holders, *pending.locals_to_check)
+
+
+def _awaited_wait(expr: Expression) -> CallExpr | None:
+    """The call in `await asyncio.wait(...)`, matched by fullname.
+
+    An un-awaited `asyncio.wait(...)` never runs: mypy reports the unused
+    coroutine, which is the bug to fix first.
+    """
+    if not isinstance(expr, AwaitExpr):
+        return None
+    call = expr.expr
+    if isinstance(call, CallExpr) and isinstance(call.callee, RefExpr):
+        if call.callee.fullname == WAIT:
+            return call
+    return None
+
+
+def _may_return_early(call: CallExpr) -> bool:
+    """Can this `asyncio.wait` return while some of its tasks still run?
+
+    Yes with a timeout that is not the literal None, or with return_when
+    FIRST_COMPLETED / FIRST_EXCEPTION; no with neither; and no (not
+    judged) when return_when is an expression whose value is not known.
+    """
+    if any(kind in (ARG_STAR, ARG_STAR2) for kind in call.arg_kinds):
+        return False
+    timeout = _argument(call, WAIT_TIMEOUT_PARAMETER)
+    if timeout is not None and not (isinstance(timeout, NameExpr) and timeout.name == "None"):
+        return True
+    return_when = _argument(call, WAIT_RETURN_WHEN_PARAMETER)
+    if isinstance(return_when, StrExpr):
+        return return_when.value in WAIT_RETURNING_EARLY
+    if isinstance(return_when, RefExpr):
+        return WAIT_RETURN_WHEN_CONSTANTS.get(return_when.fullname) in WAIT_RETURNING_EARLY
+    return False
+
+
+def _argument(call: CallExpr, name: str, position: int | None = None) -> Expression | None:
+    """The argument passed for parameter `name` (or at `position`), if any."""
+    positional = 0
+    for arg, arg_name in zip(call.args, call.arg_names):
+        if arg_name == name:
+            return arg
+        if arg_name is None:
+            if positional == position:
+                return arg
+            positional += 1
+    return None
 
 
 def _dropped_parts(expr: Expression) -> Iterator[Expression]:

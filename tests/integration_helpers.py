@@ -17,6 +17,10 @@ from typing import Final, NamedTuple
 from mypy_dangling_tasks import errorcodes
 
 NOTE_START: Final = errorcodes.TASK_NOTE[:40]
+# Every note the plugin writes (each error comes with one of them).
+PLUGIN_NOTES: Final = frozenset(
+    value for name, value in vars(errorcodes).items() if name.endswith("_NOTE")
+)
 MESSAGE_START: Final = errorcodes.DISCARDED.format(what="Task", spawner="asyncio.create_task")
 
 # A module with no findings: the task is kept in a local that is awaited.

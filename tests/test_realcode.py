@@ -36,7 +36,7 @@ from typing import Final, NamedTuple
 import mypy.version
 import pytest
 
-from integration_helpers import NOTE_START, clean_env
+from integration_helpers import PLUGIN_NOTES, clean_env
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -165,7 +165,7 @@ def _plugin_findings(package: str, stdout: str) -> tuple[set[Finding], list[str]
     notes = {
         (m["path"], m["line"], m["col"])
         for m in parsed
-        if m["severity"] == "note" and m["message"].startswith(NOTE_START)
+        if m["severity"] == "note" and m["message"] in PLUGIN_NOTES
     }
     findings: set[Finding] = set()
     missing: list[str] = []
