@@ -10,6 +10,7 @@ supported mypy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from mypy.lookup import lookup_fully_qualified
 from mypy.nodes import (
@@ -126,4 +127,20 @@ def aliased_function(fullname: str, modules: dict[str, MypyFile]) -> str | None:
         signature = signature.items[0]
     if isinstance(signature, CallableType) and signature.definition is not None:
         return signature.definition.fullname
+    return None
+
+
+ITERABLE: Final = "typing.Iterable"
+
+
+def iterated_type(instance: Instance) -> Type | None:
+    """T when `instance` is an `Iterable[T]` (a generator, `map`, a dict's keys...)."""
+    # Imported here: importing mypy.maptype before mypy.types has finished
+    # loading is a circular import; by the time a hook runs, it has.
+    from mypy.maptype import map_instance_to_supertype
+
+    for base in instance.type.mro:
+        if base.fullname == ITERABLE:
+            mapped = map_instance_to_supertype(instance, base)
+            return mapped.args[0] if len(mapped.args) == 1 else None
     return None

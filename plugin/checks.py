@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import (
@@ -23,8 +23,16 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .asyncio_types import class_infos, is_instance_of, is_task, makes_new_task, may_be_instance_of
+from .asyncio_types import (
+    Wraps,
+    class_infos,
+    is_instance_of,
+    is_task,
+    may_be_instance_of,
+    wrapping_of,
+)
 from .names import (
+    ADD_DONE_CALLBACK,
     CREATE_TASK,
     CREATE_TASK_METHOD,
     DEBUG_ENVIRONMENT_VARIABLE,
@@ -47,6 +55,8 @@ class Spawner(NamedTuple):
     what: str = "Task"
     why: str = errorcodes.TASK_WHY
     code: ErrorCode = errorcodes.DANGLING_TASK
+    message: str = errorcodes.MESSAGE
+    note: str = errorcodes.NOTE
 
 
 def display_name(fullname: str) -> str:
@@ -123,19 +133,31 @@ class Reporter:
     def _fail(
         api: CheckerPluginInterface, call: CallExpr, spawner: Spawner, how: str, context: str = ""
     ) -> None:
-        message = errorcodes.MESSAGE.format(
+        message = spawner.message.format(
             what=spawner.what, spawner=spawner.display, how=how, context=context, why=spawner.why
         )
-        _report(api, message, call, spawner.code)
+        _report(api, message, call, spawner.code, spawner.note)
 
 
-def _report(api: CheckerPluginInterface, message: str, node: Context, code: ErrorCode) -> None:
+def _report(
+    api: CheckerPluginInterface,
+    message: str,
+    node: Context,
+    code: ErrorCode,
+    note: str = errorcodes.NOTE,
+) -> None:
     """The error at the node's own position, and the note with the fix beside it."""
     api.fail(message, node, code=code)
-    api.msg.note(errorcodes.NOTE, node, code=code)
+    api.msg.note(note, node, code=code)
 
 
 def _how(drop: Drop) -> str:
+    if drop.methods:
+        name = drop.locals_to_check[0]
+        if drop.methods == (ADD_DONE_CALLBACK,):
+            return errorcodes.ONLY_CALLBACKS_LOCAL.format(name=name)
+        methods = ", ".join(f'"{method}"' for method in drop.methods)
+        return errorcodes.ONLY_METHODS_LOCAL.format(name=name, methods=methods)
     if drop.locals_to_check:
         return errorcodes.UNUSED_LOCAL.format(name=drop.locals_to_check[0])
     if drop.names:
@@ -189,8 +211,11 @@ class Hooks:
         """ensure_future / gather / shield: a new task only for non-future arguments."""
 
         def hook(ctx: FunctionContext) -> Type:
-            if _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names):
+            wraps = _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names)
+            if wraps is Wraps.NEW_TASK:
                 self.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+            elif wraps is Wraps.UNKNOWN:
+                self.reporter.report_if_dropped(ctx.api, ctx.context, _unknown(spawner, ctx))
             return ctx.default_return_type
 
         return guarded(hook)
@@ -273,15 +298,41 @@ def _receiver_may_be_anything(ctx: MethodContext) -> bool:
 
 def _wraps_new_task(
     arg_types: list[list[Type]], arg_kinds: list[list[ArgKind]], names: list[str | None]
-) -> bool:
-    """Does at least one awaitable argument become a new task?"""
-    answers: list[bool | None] = []
+) -> Wraps:
+    """Does at least one awaitable argument become a new task?
+
+    NEW_TASK if one does; else UNKNOWN if one is `Any` (it may be a
+    coroutine: a dropped `ensure_future(x)` is pointless unless it is);
+    anything else stays silent.
+    """
+    answers: set[Wraps] = set()
     for name, types, kinds in zip(names, arg_types, arg_kinds):
-        if name in ("loop", "return_exceptions"):
+        if name in _NOT_WRAPPED:
             continue
         for typ, kind in zip(types, kinds):
-            answers.append(makes_new_task(typ, kind))
-    return True in answers
+            answers.add(wrapping_of(typ, kind))
+    for answer in (Wraps.NEW_TASK, Wraps.UNKNOWN):
+        if answer in answers:
+            return answer
+    return Wraps.UNJUDGED
+
+
+_NOT_WRAPPED: Final = ("loop", "return_exceptions")
+
+
+def _unknown(spawner: Spawner, ctx: FunctionContext) -> Spawner:
+    """The same spawner, saying no more than the types show."""
+    wrapped = [
+        kind
+        for name, kinds in zip(ctx.callee_arg_names, ctx.arg_kinds)
+        if name not in _NOT_WRAPPED
+        for kind in kinds
+    ]
+    single = wrapped == [ArgKind.ARG_POS]
+    return spawner._replace(
+        message=errorcodes.UNKNOWN_ARGUMENT if single else errorcodes.UNKNOWN_ARGUMENTS,
+        note=errorcodes.UNKNOWN_ARGUMENT_NOTE,
+    )
 
 
 def _spawner_reference(api: CheckerPluginInterface, callback: Expression) -> Spawner | None:

@@ -45,3 +45,24 @@ NOTE: Final = (
     "Keep a strong reference until it is done (e.g. tasks.add(task); "
     "task.add_done_callback(tasks.discard)) or create it in an asyncio.TaskGroup"
 )
+
+# ensure_future / gather / shield on an argument typed `Any`: dropped, the
+# call is pointless unless the argument is a coroutine, and then it is the bug.
+UNKNOWN_ARGUMENT: Final = 'Result of "{spawner}" {how}{context}; its argument\'s type is not known'
+UNKNOWN_ARGUMENTS: Final = (
+    'Result of "{spawner}" {how}{context}; the type of some of its arguments is not known'
+)
+UNKNOWN_ARGUMENT_NOTE: Final = (
+    "Keep a strong reference until it is done (e.g. tasks.add(task); "
+    "task.add_done_callback(tasks.discard)) or create it in an asyncio.TaskGroup: "
+    "if the argument is a coroutine, the task created for it can be garbage-collected "
+    "before it finishes"
+)
+
+# How a task stored in a local is lost when the local's only uses are method
+# calls that do not keep it (`task.add_done_callback(cb)`), completing
+# "... created by X {how}".
+ONLY_CALLBACKS_LOCAL: Final = 'is stored in local "{name}", which is only used to add callbacks'
+ONLY_METHODS_LOCAL: Final = (
+    'is stored in local "{name}", which is only used to call {methods}, none of which keeps it'
+)
