@@ -328,7 +328,7 @@ def _unknown(spawner: Spawner, ctx: FunctionContext) -> Spawner:
         if name not in _NOT_WRAPPED
         for kind in kinds
     ]
-    single = wrapped == [ArgKind.ARG_POS]
+    single = len(wrapped) == 1 and wrapped[0] in (ArgKind.ARG_POS, ArgKind.ARG_NAMED)
     return spawner._replace(
         message=errorcodes.UNKNOWN_ARGUMENT if single else errorcodes.UNKNOWN_ARGUMENTS,
         note=errorcodes.UNKNOWN_ARGUMENT_NOTE,
