@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Final
 from collections.abc import Iterable
 
-from mypy.nodes import ARG_STAR, ArgKind, TypeInfo
+from mypy.nodes import ARG_POS, ARG_STAR, ARG_STAR2, ArgKind, TypeInfo
 from mypy.types import (
     AnyType,
     CallableType,
@@ -13,6 +15,7 @@ from mypy.types import (
     ProperType,
     TupleType,
     Type,
+    TypeOfAny,
     TypeType,
     TypeVarType,
     UnionType,
@@ -74,37 +77,86 @@ def is_task(typ: Type) -> bool:
     return is_instance_of(typ, TASK_CLASSES)
 
 
-def makes_new_task(typ: Type, kind: ArgKind) -> bool | None:
-    """Does `ensure_future`-style wrapping of an argument create a new task?
+class Wraps(enum.Enum):
+    """What `ensure_future`-style wrapping does with an argument."""
 
-    True for coroutines and other awaitables, False for existing futures,
-    None when the type does not say (Any, unions mixing both, unknown
-    iterables behind `*args`).
+    #: A coroutine or another awaitable: a new task is created for it.
+    NEW_TASK = "new task"
+    #: An existing future: it is returned as it is, nothing is created.
+    FUTURE = "future"
+    #: `Any`: it may be a coroutine, the types do not say.
+    UNKNOWN = "unknown"
+    #: Known, but not judged (a union of futures and coroutines, a type
+    #: variable, `**kwargs`, ...).
+    UNJUDGED = "unjudged"
+
+
+def wrapping_of(typ: Type, kind: ArgKind) -> Wraps:
+    """What `ensure_future`-style wrapping does with an argument of type `typ`.
+
+    A `*args` argument is judged by its items: whatever it iterates over,
+    mapped to `Iterable[T]` (generators, `map`, sets and dict keys too).
     """
+    if kind == ARG_STAR2:
+        return Wraps.UNJUDGED
     proper: ProperType = get_proper_type(typ)
     if kind == ARG_STAR:
-        item = _star_item(proper)
+        if isinstance(proper, TupleType):
+            return _combined(wrapping_of(item, ARG_POS) for item in proper.items)
+        if isinstance(proper, AnyType):
+            return _any(proper)
+        if not isinstance(proper, Instance):
+            return Wraps.UNJUDGED
+        item = iterated_type(proper)
         if item is None:
-            return None
+            return Wraps.UNJUDGED
         proper = get_proper_type(item)
     if isinstance(proper, AnyType):
-        return None
+        return _any(proper)
     if isinstance(proper, UnionType):
-        answers = {makes_new_task(item, kind=ArgKind.ARG_POS) for item in proper.items}
-        return answers.pop() if len(answers) == 1 else None
+        return _combined(wrapping_of(item, ARG_POS) for item in proper.items)
     if isinstance(proper, Instance):
         if has_any_base(proper.type, FUTURE_CLASSES):
-            return False
-        return True
+            return Wraps.FUTURE
+        return Wraps.NEW_TASK
+    return Wraps.UNJUDGED
+
+
+def _any(typ: AnyType) -> Wraps:
+    # An Any born of an error (an undefined name): mypy has reported it already.
+    source = typ.source_any if typ.type_of_any == TypeOfAny.from_another_any else typ
+    if source is not None and source.type_of_any == TypeOfAny.from_error:
+        return Wraps.UNJUDGED
+    return Wraps.UNKNOWN
+
+
+def _combined(answers: Iterable[Wraps]) -> Wraps:
+    """One answer for the members of a union or the items of a tuple.
+
+    `Any` beside anything known may still be a coroutine; a union of known
+    futures and coroutines is left alone.
+    """
+    found = set(answers)
+    if Wraps.UNJUDGED in found:
+        return Wraps.UNJUDGED
+    if Wraps.UNKNOWN in found:
+        return Wraps.UNKNOWN
+    if len(found) == 1:
+        return found.pop()
+    return Wraps.UNJUDGED
+
+
+ITERABLE: Final = "typing.Iterable"
+
+
+def iterated_type(instance: Instance) -> Type | None:
+    """T when `instance` is an `Iterable[T]` (a generator, `map`, a dict's keys...)."""
+    # Imported here: importing mypy.maptype before mypy.types has finished
+    # loading is a circular import; by the time a hook runs, it has.
+    from mypy.maptype import map_instance_to_supertype
+
+    for base in instance.type.mro:
+        if base.fullname == ITERABLE:
+            mapped = map_instance_to_supertype(instance, base)
+            return mapped.args[0] if len(mapped.args) == 1 else None
     return None
-
-
-def _star_item(typ: ProperType) -> Type | None:
-    if isinstance(typ, Instance) and len(typ.args) == 1:
-        return typ.args[0]
-    if isinstance(typ, TupleType) and typ.items:
-        kinds = {makes_new_task(item, ArgKind.ARG_POS) for item in typ.items}
-        if kinds == {True}:
-            return typ.items[0]
-    return None
-

@@ -8,7 +8,7 @@ Every hook returns the type mypy inferred, unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from mypy.nodes import (
     ArgKind,
@@ -25,7 +25,15 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .asyncio_types import class_infos, is_instance_of, is_task, makes_new_task, may_be_instance_of
+from .asyncio_types import (
+    Wraps,
+    class_infos,
+    is_instance_of,
+    is_task,
+    may_be_instance_of,
+    wrapping_of,
+)
+from .names import ADD_DONE_CALLBACK
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
 from .spawners import MethodRoute, Spawner
 
@@ -48,8 +56,15 @@ class Knowledge(NamedTuple):
 
 def spawner_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
     """A spawner function or class: create_task, ensure_future, Task(...), configured ones."""
-    if not spawner.wrapping or _wraps_new_task(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names):
+    wraps = (
+        _wrapping(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names)
+        if spawner.wrapping
+        else Wraps.NEW_TASK
+    )
+    if wraps is Wraps.NEW_TASK:
         knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    elif wraps is Wraps.UNKNOWN:
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, _unknown_argument(spawner, ctx))
     return ctx.default_return_type
 
 
@@ -113,9 +128,7 @@ class Reporter:
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
                 if drop is not None and drop.reason == PENDING_AFTER_WAIT:
-                    message = errorcodes.PENDING_AFTER_WAIT.format(
-                        what=spawner.returns, spawner=spawner.display
-                    )
+                    message = errorcodes.PENDING_AFTER_WAIT.format(subject=_subject(spawner))
                     report(api, call, spawner, message, errorcodes.PENDING_NOTE)
                 elif drop is not None:
                     report(api, call, spawner, _lost_message(drop, spawner))
@@ -129,7 +142,7 @@ class Reporter:
             if isinstance(callback, LambdaExpr):
                 for call, spawner in self._in_lambdas.get(callback, ()):
                     message = errorcodes.RETURNED_TO_REGISTRAR.format(
-                        what=spawner.returns, spawner=spawner.display, registrar=registrar
+                        subject=_subject(spawner), registrar=registrar
                     )
                     report(api, call, spawner, message)
 
@@ -156,14 +169,24 @@ def report(
     api.msg.note(spawner.note if note is None else note, node, code=spawner.code)
 
 
+def _subject(spawner: Spawner) -> str:
+    return spawner.subject.format(what=spawner.returns, spawner=spawner.display)
+
+
 def _lost_message(drop: Drop, spawner: Spawner) -> str:
-    if drop.locals_to_check:
-        template, name = errorcodes.UNREAD_LOCAL, drop.locals_to_check[0]
+    name = drop.locals_to_check[0] if drop.locals_to_check else ""
+    if drop.methods == (ADD_DONE_CALLBACK,):
+        template = errorcodes.ONLY_CALLBACKS_LOCAL
+    elif drop.methods:
+        template = errorcodes.ONLY_METHODS_LOCAL
+    elif drop.locals_to_check:
+        template = errorcodes.UNREAD_LOCAL
     elif drop.names:
         template, name = errorcodes.UNDERSCORE, drop.names[0]
     else:
-        template, name = errorcodes.DISCARDED, ""
-    return template.format(what=spawner.returns, spawner=spawner.display, name=name)
+        template = errorcodes.DISCARDED
+    methods = ", ".join(f'"{method}"' for method in drop.methods)
+    return template.format(subject=_subject(spawner), name=name, methods=methods)
 
 
 def _report_spawner_callback(
@@ -176,9 +199,10 @@ def _report_spawner_callback(
     if spawner.wrapping:
         # The registrar passes its remaining arguments to the callback.
         rest = range(registrar_position(ctx, callback) + 1, len(ctx.args))
-        if not _wraps_new_task(
+        wraps = _wrapping(
             [ctx.arg_types[i] for i in rest], [ctx.arg_kinds[i] for i in rest], [None for _ in rest]
-        ):
+        )
+        if wraps is not Wraps.NEW_TASK:
             return
     message = errorcodes.SPAWNER_AS_CALLBACK.format(
         registrar=registrar, spawner=spawner.display, what=spawner.returns.lower()
@@ -240,14 +264,40 @@ def _receiver_may_be_anything(ctx: MethodContext) -> bool:
     )
 
 
-def _wraps_new_task(
+def _wrapping(
     arg_types: list[list[Type]], arg_kinds: list[list[ArgKind]], names: list[str | None]
-) -> bool:
-    """Does at least one awaitable argument become a new task?"""
-    answers: list[bool | None] = []
+) -> Wraps:
+    """Does at least one awaitable argument become a new task?
+
+    NEW_TASK if one does; else UNKNOWN if one is `Any` (it may be a
+    coroutine: a dropped `ensure_future(x)` is pointless unless it is);
+    anything else stays silent.
+    """
+    answers: set[Wraps] = set()
     for name, types, kinds in zip(names, arg_types, arg_kinds):
-        if name in ("loop", "return_exceptions"):
+        if name in _NOT_WRAPPED:
             continue
         for typ, kind in zip(types, kinds):
-            answers.append(makes_new_task(typ, kind))
-    return True in answers
+            answers.add(wrapping_of(typ, kind))
+    for answer in (Wraps.NEW_TASK, Wraps.UNKNOWN):
+        if answer in answers:
+            return answer
+    return Wraps.UNJUDGED
+
+
+_NOT_WRAPPED: Final = ("loop", "return_exceptions")
+
+
+def _unknown_argument(spawner: Spawner, ctx: FunctionContext) -> Spawner:
+    """The same spawner, saying no more than the types show."""
+    wrapped = [
+        kind
+        for name, kinds in zip(ctx.callee_arg_names, ctx.arg_kinds)
+        if name not in _NOT_WRAPPED
+        for kind in kinds
+    ]
+    single = len(wrapped) == 1 and wrapped[0] in (ArgKind.ARG_POS, ArgKind.ARG_NAMED)
+    return spawner._replace(
+        subject=errorcodes.UNKNOWN_ARGUMENT if single else errorcodes.UNKNOWN_ARGUMENTS,
+        note=errorcodes.UNKNOWN_ARGUMENT_NOTE,
+    )

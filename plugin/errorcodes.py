@@ -2,8 +2,9 @@
 
 As in mypy's own `message_registry`: the error states what happened to the
 task in one short line; the note beside it says why that loses work and what
-to do instead.  `{what}` is "Task" or "Future" (what the spawner returns),
-`{spawner}` the call as the user knows it, `{name}` a variable, `{registrar}`
+to do instead.  An error names whose reference was lost (`{subject}`: what
+the spawner returns, "Task" or "Future", as `{what}`, and the call as the
+user knows it, `{spawner}`) and how: `{name}` is a variable, `{registrar}`
 the method that calls a callback and throws its result away.
 """
 
@@ -25,19 +26,26 @@ UNUSED_TASK: Final = ErrorCode(
     default_enabled=False,
 )
 
-# -- errors: how the only reference was lost ---------------------------------
+# -- errors: whose reference was lost ({subject} below) ----------------------
 
-DISCARDED: Final = '{what} created by "{spawner}" is discarded'
-UNDERSCORE: Final = '{what} created by "{spawner}" is assigned to "{name}", which only hides it'
-UNREAD_LOCAL: Final = '{what} created by "{spawner}" is stored in "{name}", which is never read'
-RETURNED_TO_REGISTRAR: Final = (
-    '{what} created by "{spawner}" is returned to "{registrar}", which discards it'
+CREATED_BY: Final = '{what} created by "{spawner}"'
+# ensure_future / gather / shield on arguments typed Any: the call is
+# pointless unless an argument is a coroutine, and then it is the bug.
+UNKNOWN_ARGUMENT: Final = 'Result of "{spawner}" on an argument of unknown type'
+UNKNOWN_ARGUMENTS: Final = 'Result of "{spawner}" on arguments of unknown type'
+
+# -- errors: how it was lost -------------------------------------------------
+
+DISCARDED: Final = "{subject} is discarded"
+UNDERSCORE: Final = '{subject} is assigned to "{name}", which only hides it'
+UNREAD_LOCAL: Final = '{subject} is stored in "{name}", which is never read'
+ONLY_CALLBACKS_LOCAL: Final = '{subject} is stored in "{name}", which is only used to add callbacks'
+ONLY_METHODS_LOCAL: Final = '{subject} is stored in "{name}", which is only used to call {methods}'
+RETURNED_TO_REGISTRAR: Final = '{subject} is returned to "{registrar}", which discards it'
+PENDING_AFTER_WAIT: Final = (
+    '{subject} may still be pending after "asyncio.wait", whose "pending" is discarded'
 )
 SPAWNER_AS_CALLBACK: Final = '"{registrar}" calls "{spawner}" and discards the {what} it creates'
-PENDING_AFTER_WAIT: Final = (
-    '{what} created by "{spawner}" may still be pending after "asyncio.wait", '
-    'whose "pending" is discarded'
-)
 
 # -- notes: why that loses work, and the fix ---------------------------------
 
@@ -61,6 +69,12 @@ PENDING_NOTE: Final = (
     "The event loop keeps only a weak reference to a task, so one still pending after "
     'asyncio.wait can be garbage-collected before it finishes; keep "pending" until its '
     "tasks are done, or cancel them"
+)
+
+UNKNOWN_ARGUMENT_NOTE: Final = (
+    "The argument's type is not known: if it is a coroutine, the task created for it is "
+    "referenced only through this result and can be garbage-collected before it finishes; "
+    "keep the result until it is done (tasks.add(task); task.add_done_callback(tasks.discard))"
 )
 
 # -- the plugin speaking about itself ----------------------------------------

@@ -38,6 +38,15 @@ NON_RETAINING_METHODS: Final = frozenset(
     }
 )
 
+# Cancelling a task that was just created closes its coroutine without running
+# it: `create_task(c).cancel()` loses nothing, and neither does a local whose
+# task is cancelled.
+CANCEL_METHOD: Final = "cancel"
+# The methods that, called on a local holding a task, leave it as lost as
+# before: every other use of the local may keep the task.
+LOCAL_NON_RETAINING_METHODS: Final = NON_RETAINING_METHODS - {CANCEL_METHOD}
+ADD_DONE_CALLBACK: Final = "add_done_callback"
+
 # Names whose presence makes every local of a function reachable.
 LOCALS_INTROSPECTION: Final = frozenset({"locals", "vars", "eval", "exec"})
 TYPE_CHECKING_GUARDS: Final = frozenset({"TYPE_CHECKING", "MYPY"})

@@ -60,6 +60,8 @@ from mypy.nodes import (
 
 from . import _compat
 from .names import (
+    CANCEL_METHOD,
+    LOCAL_NON_RETAINING_METHODS,
     LOCALS_INTROSPECTION,
     NON_RETAINING_METHODS,
     TYPE_CHECKING_GUARDS,
@@ -87,6 +89,9 @@ class Drop(NamedTuple):
     locals_to_check: tuple[str, ...] = ()
     # Empty: the value itself is lost; otherwise one of the reasons above.
     reason: str = ""
+    # The local is read only to call these methods, none of which keeps the
+    # task (`task.add_done_callback(cb)`); set by ScopeIndex.drop_of.
+    methods: tuple[str, ...] = ()
 
 
 DISCARDED: Final = Drop()
@@ -103,6 +108,7 @@ class ScopeIndex:
         "wait_locals",
         "_read_names",
         "_reads_everything",
+        "_methods_called",
     )
 
     def __init__(self, scope: Scope, statements: list[Statement]) -> None:
@@ -118,6 +124,8 @@ class ScopeIndex:
         self.wait_locals: dict[str, tuple[str, ...]] = {}
         self._read_names: frozenset[str] | None = None
         self._reads_everything = False
+        # Locals read only as `name.method(...)` statements, and those methods.
+        self._methods_called: dict[str, tuple[str, ...]] = {}
 
     def drop_of(self, call: Expression) -> Drop | None:
         drop = self.drops.get(call)
@@ -126,7 +134,16 @@ class ScopeIndex:
         drop = self._through_wait(drop)
         if any(self._is_read(name) for name in drop.locals_to_check):
             return None
-        return drop
+        return self._with_methods(drop)
+
+    def _with_methods(self, drop: Drop) -> Drop:
+        """Name first the local whose methods are called, and which ones."""
+        used = [name for name in drop.locals_to_check if name in self._methods_called]
+        if not used:
+            return drop
+        unused = [name for name in drop.locals_to_check if name not in self._methods_called]
+        methods = sorted({m for name in used for m in self._methods_called[name]})
+        return drop._replace(locals_to_check=(*used, *unused), methods=tuple(methods))
 
     def _through_wait(self, drop: Drop) -> Drop:
         """A local read only as a task of `asyncio.wait`: the value is lost
@@ -156,7 +173,10 @@ class ScopeIndex:
             self._reads_everything = True
             self._read_names = frozenset()
             return
-        reads = {expr.name for expr in names if expr not in self.stores}
+        method_calls = non_retaining_method_calls(self.scope.body.body)
+        reads = {
+            expr.name for expr in names if expr not in self.stores and expr not in method_calls
+        }
         for stmt in iter_statements(self.scope.body.body, into_functions=True):
             if isinstance(stmt, (GlobalDecl, NonlocalDecl)):
                 reads.update(stmt.names)
@@ -168,6 +188,42 @@ class ScopeIndex:
                 reads.add(stmt.name)
         self._reads_everything = not LOCALS_INTROSPECTION.isdisjoint(reads)
         self._read_names = frozenset(reads)
+        methods: dict[str, set[str]] = {}
+        for receiver, method in method_calls.items():
+            methods.setdefault(receiver.name, set()).add(method)
+        self._methods_called = {
+            name: tuple(sorted(found)) for name, found in methods.items() if name not in reads
+        }
+
+
+def non_retaining_method_calls(statements: Sequence[Statement]) -> dict[NameExpr, str]:
+    """`name` in statements `name.m(...)` / `x = name.m(...)`, m keeping nothing.
+
+    Such a read leaves a task held by `name` as lost as before.  Only
+    statements of the scope itself count: a nested function or class reading
+    the name is a capture, and keeps it.
+    """
+    found: dict[NameExpr, str] = {}
+    stack = list(statements)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ExpressionStmt):
+            value: Expression | None = stmt.expr
+        elif isinstance(stmt, AssignmentStmt):
+            value = stmt.rvalue
+        else:
+            value = None
+            if not isinstance(stmt, ClassDef):
+                for block in _child_blocks(stmt, into_functions=False):
+                    stack.extend(block.body)
+        if (
+            isinstance(value, CallExpr)
+            and isinstance(value.callee, MemberExpr)
+            and isinstance(value.callee.expr, NameExpr)
+            and value.callee.name in LOCAL_NON_RETAINING_METHODS
+        ):
+            found[value.callee.expr] = value.callee.name
+    return found
 
 
 class IndexCache:
@@ -302,10 +358,12 @@ class _Indexer:
                 callee = expr.callee
                 # `create_task(w()).add_done_callback(cb)`: the method's result
                 # is what is kept (or not); the task itself is gone either way.
+                # `create_task(c).cancel()` closes the coroutine unstarted: nothing is lost.
                 if (
                     isinstance(callee, MemberExpr)
                     and isinstance(callee.expr, CallExpr)
                     and callee.name in NON_RETAINING_METHODS
+                    and callee.name != CANCEL_METHOD
                 ):
                     pending.append((callee.expr, DISCARDED))
             elif isinstance(expr, AssignmentExpr):

@@ -39,6 +39,8 @@ class Spawner(NamedTuple):
     #: ensure_future, gather, shield: new work only for arguments that are not futures.
     wrapping: bool = False
     code: ErrorCode = errorcodes.DANGLING_TASK
+    #: Whose reference the error says was lost.
+    subject: str = errorcodes.CREATED_BY
 
 
 class Registrar(NamedTuple):
