@@ -128,6 +128,8 @@ class Reporter:
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
                 if drop is not None and drop.reason == PENDING_AFTER_WAIT:
+                    if not spawner.certain:  # asyncio.wait of a future is no mistake
+                        return
                     message = errorcodes.PENDING_AFTER_WAIT.format(subject=_subject(spawner))
                     report(api, call, spawner, message, errorcodes.PENDING_NOTE)
                 elif drop is not None:
@@ -300,4 +302,5 @@ def _unknown_argument(spawner: Spawner, ctx: FunctionContext) -> Spawner:
     return spawner._replace(
         subject=errorcodes.UNKNOWN_ARGUMENT if single else errorcodes.UNKNOWN_ARGUMENTS,
         note=errorcodes.UNKNOWN_ARGUMENT_NOTE,
+        certain=False,
     )

@@ -41,6 +41,9 @@ class Spawner(NamedTuple):
     code: ErrorCode = errorcodes.DANGLING_TASK
     #: Whose reference the error says was lost.
     subject: str = errorcodes.CREATED_BY
+    #: False when only an argument of unknown type may make the task: then
+    #: only a call that is pointless unless it does (its result dropped) is judged.
+    certain: bool = True
 
 
 class Registrar(NamedTuple):
