@@ -57,6 +57,8 @@ NULL_PLUGIN: Final = Path(__file__).resolve().parent / "null_plugin.py"
 CONFIG: Final = "[mypy]\ncheck_untyped_defs = True\nignore_missing_imports = True\n"
 COLD_FLAGS: Final = ("--no-incremental", f"--cache-dir={os.devnull}")
 TIMEOUT: Final = 900.0
+# os.environ without what changes mypy's or the plugin's behaviour.
+ENV: Final = {k: v for k, v in os.environ.items() if not k.startswith(("MYPY", "FORCE_COLOR"))}
 ERROR: Final = re.compile(r"^[^\s:][^:]*:\d+:(?:\d+:)? error: .*?(?:  \[(?P<code>[a-z0-9-]+)\])?$")
 SPAWNERS: Final = ("create_task", "ensure_future")
 
@@ -76,10 +78,6 @@ class Run:
 Command = Callable[[], Run]
 
 
-def progress(text: str) -> None:
-    print(f"[overhead] {text}", file=sys.stderr, flush=True)
-
-
 def measure(commands: dict[str, Command], rounds: int, label: str = "") -> dict[str, list[Run]]:
     """`rounds` runs of each command after a warm-up round, in a new random order every round."""
     runs: dict[str, list[Run]] = {name: [] for name in commands}
@@ -89,17 +87,11 @@ def measure(commands: dict[str, Command], rounds: int, label: str = "") -> dict[
         for name, command in order:
             run = command()
             kept = "warm-up, dropped" if round_no == 0 else f"{round_no}/{rounds}"
-            progress(f"{label} {name:6} {run.seconds:7.3f} s {run.rss_kib // 1024:5} MiB "
-                     f"findings {run.findings:3} errors {run.errors:5} ({kept})")
+            print(f"[overhead] {label} {name:6} {run.seconds:7.3f} s {run.rss_kib // 1024:5} MiB "
+                  f"findings {run.findings:3} errors {run.errors:5} ({kept})", file=sys.stderr)
             if round_no:
                 runs[name].append(run)
     return runs
-
-
-def child_env() -> dict[str, str]:
-    """os.environ without what changes mypy's or the plugin's behaviour."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYPY") and k != "FORCE_COLOR"}
-    return {**env, "PYTHONUNBUFFERED": "1"}
 
 
 def execute(
@@ -111,7 +103,7 @@ def execute(
     """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
         timer = threading.Timer(TIMEOUT, proc.kill)
         timer.start()
@@ -189,7 +181,7 @@ class Daemon:
 
     def stop(self) -> None:
         stop_daemon(self.status_file, lambda verb: subprocess.run(
-            [*self.client, verb], cwd=self.project, env=child_env(), capture_output=True,
+            [*self.client, verb], cwd=self.project, env=ENV, capture_output=True,
             timeout=30, check=False))
 
 
