@@ -7,14 +7,13 @@ command sets:
 * cold:  ``--no-incremental``, no cache;
 * warm:  a cache per side, nothing changed since it was filled;
 * dmypy: a daemon per side on its own copy of the package; the timed command
-         is ``dmypy check`` after a one-line edit of a large module (then the
-         edit is reverted and checked again, untimed).
+         is ``dmypy check`` after a one-line edit of a large module.
 
 `measure` runs the plain and plugin commands of a set in a new random order
 every round and throws the first round away (it fills the caches, the page
 cache and the .pyc files), as mypy's misc/perf_compare.py does: neither side
 profits from going second.  Wall time is time.perf_counter around the
-subprocess, peak RSS os.wait4's (the daemon's VmHWM for dmypy).
+subprocess, CPU time and peak RSS os.wait4's (the daemon's, from /proc, for dmypy).
 
     python benchmarks/overhead.py [--packages NAME ...] [--rounds N] [--json FILE]
     python benchmarks/overhead.py --null-baseline   # plain side loads null_plugin.py
@@ -69,7 +68,8 @@ class BenchmarkError(Exception):
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    seconds: float  # wall time
+    cpu: float  # user + system seconds of mypy (of the daemon for dmypy)
     rss_kib: int
     findings: int  # dangling-task errors
     errors: int  # all errors, the plugin's included
@@ -96,8 +96,8 @@ def measure(commands: dict[str, Command], rounds: int, label: str = "") -> dict[
 
 def execute(
     argv: Sequence[str], cwd: Path, allowed: Sequence[int] = (0, 1)
-) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) and output of one subprocess.
+) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS (KiB) and output of one subprocess.
 
     Output goes to a file, not a pipe: a daemon that inherits it cannot block us.
     """
@@ -118,7 +118,7 @@ def execute(
     if code not in allowed or "Traceback (most recent call last)" in output:
         tail = "\n".join(output.splitlines()[-30:])
         raise BenchmarkError(f"exit status {code}: {shlex.join(argv)} (in {cwd})\n{tail}")
-    return seconds, usage.ru_maxrss, output
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, output
 
 
 def counts(output: str) -> tuple[int, int]:
@@ -131,8 +131,8 @@ def mypy(config: Path, cwd: Path, targets: Sequence[str], *flags: str) -> Comman
     argv = [sys.executable, "-m", "mypy", "--config-file", str(config), *flags, *targets]
 
     def command() -> Run:
-        seconds, rss, output = execute(argv, cwd)
-        return Run(seconds, rss, *counts(output))
+        seconds, cpu, rss, output = execute(argv, cwd)
+        return Run(seconds, cpu, rss, *counts(output))
 
     return command
 
@@ -152,30 +152,38 @@ class Daemon:
                  f"--cache-dir={root / 'cache'}"], self.project, allowed=(0,))
 
     def check(self) -> tuple[float, str]:
-        seconds, _, output = execute([*self.client, "check", *self.targets], self.project)
+        seconds, _, _, output = execute([*self.client, "check", *self.targets], self.project)
         if "Daemon crashed" in output:
             raise BenchmarkError(f"dmypy crashed in {self.project}:\n{output[-3000:]}")
         return seconds, output
 
+    def proc(self, name: str) -> str:
+        path = Path(f"/proc/{daemon_pid(self.status_file)}/{name}")
+        return path.read_text() if path.exists() else ""
+
+    def cpu(self) -> float:
+        fields = self.proc("stat").rpartition(")")[2].split()  # utime, stime: fields 14, 15
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
     def peak_rss_kib(self) -> int:
-        pid = daemon_pid(self.status_file)
-        status = Path(f"/proc/{pid}/status")
-        text = status.read_text() if status.exists() else ""
-        match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+        match = re.search(r"^VmHWM:\s+(\d+) kB", self.proc("status"), re.M)
         return int(match[1]) if match else 0
 
     def recheck_after_edit(self, module: str) -> Command:
+        """Append a line to `module` (a private copy), then `dmypy check`.
+
+        Every call adds one more line, so every check sees a one-line edit
+        and nothing has to be reverted.
+        """
         path = self.project / module
-        original = path.read_bytes()
+        edits = [path.read_bytes()]
 
         def command() -> Run:
-            path.write_bytes(original + b"\n_benchmark_edit = 1\n")  # a new size: dmypy sees it
-            try:
-                seconds, output = self.check()
-            finally:
-                path.write_bytes(original)
-            self.check()
-            return Run(seconds, self.peak_rss_kib(), *counts(output))
+            edits.append(f"\n_benchmark_edit_{len(edits)} = {len(edits)}\n".encode())
+            path.write_bytes(b"".join(edits))  # a new size, which dmypy notices
+            cpu = self.cpu()
+            seconds, output = self.check()
+            return Run(seconds, self.cpu() - cpu, self.peak_rss_kib(), *counts(output))
 
         return command
 
@@ -226,8 +234,9 @@ def summarize(results: dict[str, dict[str, list[Run]]]) -> dict[str, dict[str, f
     """min / median seconds per side and their ratios, per package and summed over packages."""
     rows: dict[str, dict[str, float]] = {}
     for package, runs in results.items():
-        row = {f"{side}_{stat}": fn([r.seconds for r in runs[side]])
-               for side in SIDES for stat, fn in (("min", min), ("median", statistics.median))}
+        row = {f"{side}{kind}_{stat}": fn([getattr(r, attr) for r in runs[side]])
+               for side in SIDES for kind, attr in (("", "seconds"), ("_cpu", "cpu"))
+               for stat, fn in (("min", min), ("median", statistics.median))}
         rss = {side: max(r.rss_kib for r in runs[side]) for side in SIDES}
         row["rss_ratio"] = ratio(rss["plugin"], rss["plain"])
         rows[package] = row
@@ -236,21 +245,23 @@ def summarize(results: dict[str, dict[str, list[Run]]]) -> dict[str, dict[str, f
         total["rss_ratio"] = max(row["rss_ratio"] for row in rows.values())
         rows["total"] = total
     for row in rows.values():
-        row["ratio_min"] = ratio(row["plugin_min"], row["plain_min"])
-        row["ratio_median"] = ratio(row["plugin_median"], row["plain_median"])
+        for key in ("min", "median", "cpu_min", "cpu_median"):
+            row[f"ratio_{key}"] = ratio(row[f"plugin_{key}"], row[f"plain_{key}"])
     return rows
 
 
 def table(name: str, summary: dict[str, dict[str, float]], findings: dict[str, int]) -> str:
     head = ("package", "plain min", "median", "plugin min", "median", "ratio min", "median",
-            "peak RSS", "findings")
-    lines = [f"{name}: seconds, ratio plugin/plain (total: sums; its RSS ratio the largest)",
-             "  ".join(f"{h:>10}" if i else f"{h:14}" for i, h in enumerate(head))]
+            "cpu ratio", "median", "peak RSS", "findings")
+    lines = [f"{name}: wall seconds; ratios plugin/plain of wall time, CPU time, peak RSS "
+             "(total: sums; its RSS ratio the largest)",
+             " ".join(f"{h:>10}" if i else f"{h:14}" for i, h in enumerate(head))]
+    ratios = ("ratio_min", "ratio_median", "ratio_cpu_min", "ratio_cpu_median", "rss_ratio")
     for package, row in summary.items():
         cells = [f"{row[f'{side}_{stat}']:10.3f}" for side in SIDES for stat in ("min", "median")]
-        cells += [f"{row[key]:9.3f}x" for key in ("ratio_min", "ratio_median", "rss_ratio")]
+        cells += [f"{row[key]:9.3f}x" for key in ratios]
         cells.append(f"{findings.get(package, sum(findings.values())):10}")
-        lines.append("  ".join([f"{package:14}", *cells]))
+        lines.append(" ".join([f"{package:14}", *cells]))
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ TIMEOUT: Final = 600  # about 20 s on an idle machine, minutes on a busy one
 SETS: Final = ("cold", "warm", "dmypy")
 SIDES: Final = ("plain", "plugin")
 STATS: Final = ("plain_min", "plain_median", "plugin_min", "plugin_median")
-RATIOS: Final = ("ratio_min", "ratio_median", "rss_ratio")
+RATIOS: Final = ("ratio_min", "ratio_median", "ratio_cpu_min", "ratio_cpu_median", "rss_ratio")
 NAMES: Final = [package.name for package in packages.select(packages.SMOKE)]
 
 
@@ -45,6 +45,7 @@ def check(data: dict[str, Any]) -> None:
             row = data["summary"][set_name][name]
             for key in STATS:
                 assert 0 < row[key] < TIMEOUT, (set_name, key, row)
+                assert 0 < row[key.replace("_", "_cpu_")] < TIMEOUT, (set_name, key, row)
             for key in RATIOS:
                 assert math.isfinite(row[key]) and 0.1 < row[key] < 10, (set_name, key, row)
             runs = data["runs"][set_name][name]
