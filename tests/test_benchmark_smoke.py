@@ -26,7 +26,7 @@ import packages
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 SCRIPT: Final = ROOT / "benchmarks" / "overhead.py"
-TIMEOUT: Final = 600  # about 20 s on an idle machine, minutes on a busy one
+TIMEOUT: Final = 600  # well under a minute on an idle machine, minutes on a busy one
 SETS: Final = ("cold", "warm", "dmypy")
 SIDES: Final = ("plain", "plugin")
 STATS: Final = ("plain_min", "plain_median", "plugin_min", "plugin_median")
