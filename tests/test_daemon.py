@@ -8,20 +8,16 @@ timeout, so even a hard-killed pytest run leaves nothing behind for long.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 import pytest
 
-from processes import wait_gone
+from processes import daemon_pid, stop_daemon, wait_gone
 from integration_helpers import (
     run_command,
     DANGLING_APP,
@@ -107,32 +103,11 @@ class Daemon:
         return self.command("run", "--timeout", str(IDLE_SHUTDOWN), "--", *RUN_FLAGS, *files)
 
     def pid(self) -> int | None:
-        try:
-            data = json.loads(self.status_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        pid = data.get("pid") if isinstance(data, dict) else None
-        return pid if isinstance(pid, int) else None
+        return daemon_pid(self.status_file)
 
     def stop(self) -> None:
         """Stop the daemon; kill it if it does not go."""
-        pid = self.pid()
-        if pid is None:
-            return
-        try:
-            self.command("stop", timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        if wait_gone(pid, seconds=10):
-            return
-        try:
-            self.command("kill", timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        if not wait_gone(pid, seconds=5):
-            os.kill(pid, signal.SIGKILL)
-            wait_gone(pid, seconds=5)
-        self.status_file.unlink(missing_ok=True)
+        stop_daemon(self.status_file, lambda verb: self.command(verb, timeout=30))
 
 
 @pytest.fixture
