@@ -9,21 +9,26 @@ supported mypy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+import mypy.traverser
+from mypy.errorcodes import error_codes
 from mypy.lookup import lookup_fully_qualified
 from mypy.nodes import (
     Decorator,
     Expression,
     FuncItem,
     LambdaExpr,
+    MemberExpr,
     MypyFile,
     NameExpr,
     TypeInfo,
     Var,
 )
+from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
-from mypy.traverser import all_name_and_member_expressions
 from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
 
 from .asyncio_types import has_any_base
@@ -50,12 +55,155 @@ def is_checker_only(node: object) -> bool:
 def name_expressions(func: FuncItem) -> list[NameExpr]:
     """Every NameExpr in a function body, nested scopes included.
 
-    mypy's compiled traverser does the walk; it takes an expression, so a
-    function body is wrapped in a lambda that is never analysed.
+    mypy's compiled traverser does the walk where it offers one (1.16 and
+    newer); it takes an expression, so a function body is wrapped in a lambda
+    that is never analysed.  Older mypy gets `walk_name_expressions`, which
+    visits the same children.
     """
+    if _all_name_and_member_expressions is None:
+        return walk_name_expressions(func if isinstance(func, LambdaExpr) else func.body)
     holder = func if isinstance(func, LambdaExpr) else LambdaExpr([], func.body)
-    names, _members = all_name_and_member_expressions(holder)
+    names, _members = _all_name_and_member_expressions(holder)
     return names
+
+
+#: mypy's compiled walker, from mypy 1.16 on.
+_all_name_and_member_expressions: (
+    Callable[[Expression], tuple[list[NameExpr], list[MemberExpr]]] | None
+) = getattr(mypy.traverser, "all_name_and_member_expressions", None)
+
+
+def walk_name_expressions(root: object) -> list[NameExpr]:
+    """The NameExprs under `root`, found as mypy's TraverserVisitor finds them.
+
+    A loop over an explicit stack, not recursion: a huge expression cannot
+    hit the recursion limit.  mypy's visitor classes cannot be subclassed
+    from interpreted code (the wheels are compiled), so the children of each
+    node kind are listed here, by class name, from mypy/traverser.py;
+    attributes an older mypy lacks read as absent.
+    """
+    found: list[NameExpr] = []
+    stack: list[object] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NameExpr):
+            found.append(node)
+            continue
+        children = _children_of(type(node))
+        if children is not None:
+            stack.extend(child for child in children(node) if child is not None)
+    return found
+
+
+_Children = Callable[[Any], Iterable[object]]
+
+
+def _func_children(o: Any) -> Iterable[object]:
+    arguments = getattr(o, "arguments", None) or ()
+    return (*(arg.initializer for arg in arguments), o.body)
+
+
+def _comprehension_children(o: Any) -> Iterable[object]:
+    conditions = [cond for condlist in o.condlists for cond in condlist]
+    return (*o.sequences, *o.indices, *conditions)
+
+
+def _template_children(o: Any) -> Iterable[object]:
+    for item in o.items:
+        if isinstance(item, tuple):
+            yield item[0]
+            yield item[3]
+        else:
+            yield item
+
+
+def _attrs(*names: str) -> _Children:
+    """Children stored in single attributes or in lists of nodes."""
+
+    def children(o: Any) -> Iterable[object]:
+        for name in names:
+            value = getattr(o, name, None)
+            if isinstance(value, (list, tuple)):
+                yield from value
+            else:
+                yield value
+
+    return children
+
+
+_CHILDREN: dict[str, _Children] = {
+    "MypyFile": _attrs("defs"),
+    "Block": _attrs("body"),
+    "FuncDef": _func_children,
+    "LambdaExpr": _func_children,
+    "OverloadedFuncDef": _attrs("items", "impl"),
+    "ClassDef": lambda o: (
+        *o.decorators, *o.base_type_exprs, o.metaclass, *o.keywords.values(), o.defs,
+        o.analyzed,
+    ),
+    "Decorator": _attrs("func", "decorators"),
+    "ExpressionStmt": _attrs("expr"),
+    "AssignmentStmt": _attrs("rvalue", "lvalues"),
+    "OperatorAssignmentStmt": _attrs("rvalue", "lvalue"),
+    "WhileStmt": _attrs("expr", "body", "else_body"),
+    "ForStmt": _attrs("index", "expr", "body", "else_body"),
+    "ReturnStmt": _attrs("expr"),
+    "AssertStmt": _attrs("expr", "msg"),
+    "DelStmt": _attrs("expr"),
+    "IfStmt": _attrs("expr", "body", "else_body"),
+    "RaiseStmt": _attrs("expr", "from_expr"),
+    "TryStmt": _attrs("body", "types", "handlers", "vars", "else_body", "finally_body"),
+    "WithStmt": _attrs("expr", "target", "body"),
+    "MatchStmt": _attrs("subject", "patterns", "guards", "bodies"),
+    "TypeAliasStmt": _attrs("name", "value"),
+    "MemberExpr": _attrs("expr"),
+    "YieldFromExpr": _attrs("expr"),
+    "YieldExpr": _attrs("expr"),
+    "CallExpr": _attrs("callee", "args", "analyzed"),
+    "OpExpr": _attrs("left", "right", "analyzed"),
+    "ComparisonExpr": _attrs("operands"),
+    "SliceExpr": _attrs("begin_index", "end_index", "stride"),
+    "CastExpr": _attrs("expr"),
+    "AssertTypeExpr": _attrs("expr"),
+    "RevealExpr": _attrs("expr"),
+    "AssignmentExpr": _attrs("target", "value"),
+    "UnaryExpr": _attrs("expr"),
+    "ListExpr": _attrs("items"),
+    "TupleExpr": _attrs("items"),
+    "SetExpr": _attrs("items"),
+    "DictExpr": lambda o: [part for pair in o.items for part in pair],
+    "TemplateStrExpr": _template_children,
+    "IndexExpr": _attrs("base", "index", "analyzed"),
+    "GeneratorExpr": lambda o: (*_comprehension_children(o), o.left_expr),
+    "DictionaryComprehension": lambda o: (*_comprehension_children(o), o.key, o.value),
+    "ListComprehension": _attrs("generator"),
+    "SetComprehension": _attrs("generator"),
+    "ConditionalExpr": _attrs("cond", "if_expr", "else_expr"),
+    "TypeApplication": _attrs("expr"),
+    "StarExpr": _attrs("expr"),
+    "AwaitExpr": _attrs("expr"),
+    "SuperExpr": _attrs("call"),
+    "AsPattern": _attrs("pattern", "name"),
+    "OrPattern": _attrs("patterns"),
+    "ValuePattern": _attrs("expr"),
+    "SequencePattern": _attrs("patterns"),
+    "StarredPattern": _attrs("capture"),
+    "MappingPattern": _attrs("keys", "values", "rest"),
+    "ClassPattern": _attrs("class_ref", "positionals", "keyword_values"),
+    "Import": _attrs("assignments"),
+    "ImportFrom": _attrs("assignments"),
+}
+_CHILDREN_BY_CLASS: dict[type, _Children | None] = {}
+
+
+def _children_of(cls: type) -> _Children | None:
+    """The child accessor for a node class (or its nearest listed base); None for leaves."""
+    try:
+        return _CHILDREN_BY_CLASS[cls]
+    except KeyError:
+        found = next((_CHILDREN[c.__name__] for c in cls.__mro__ if c.__name__ in _CHILDREN), None)
+        _CHILDREN_BY_CLASS[cls] = found
+        return found
 
 
 def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:
@@ -127,3 +275,38 @@ def aliased_function(fullname: str, modules: dict[str, MypyFile]) -> str | None:
     if isinstance(signature, CallableType) and signature.definition is not None:
         return signature.definition.fullname
     return None
+
+
+def reread_config_file(config_file: str) -> Options | None:
+    """The config file parsed again by mypy's own parser into fresh options.
+
+    Its messages were already printed when mypy read the file; they are
+    swallowed here.
+    """
+    from mypy.config_parser import parse_config_file
+
+    fresh = Options()
+    messages = io.StringIO()
+    try:
+        parse_config_file(fresh, lambda: None, config_file, stdout=messages, stderr=messages)
+    except Exception:
+        return None
+    return fresh
+
+
+def process_error_codes(options: Options) -> None:
+    """Recompute the enabled/disabled code sets from the setting lists, as mypy does."""
+    options.disabled_error_codes |= {
+        error_codes[code] for code in options.disable_error_code if code in error_codes
+    }
+    options.enabled_error_codes |= {
+        error_codes[code] for code in options.enable_error_code if code in error_codes
+    }
+    options.disabled_error_codes -= options.enabled_error_codes
+
+
+def forget_per_module_options(options: Options) -> None:
+    """Make mypy rebuild its per-module options, if it has already built them."""
+    if getattr(options, "_per_module_cache", None) is not None:
+        options._per_module_cache = None
+        options._glob_options = []

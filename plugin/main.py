@@ -19,7 +19,7 @@ from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
-from . import _compat, config, errorcodes
+from . import _compat, codes_config, config, errorcodes
 from .names import (
     DEBUG_ENVIRONMENT_VARIABLE,
     CREATE_TASK,
@@ -45,6 +45,7 @@ BUILTIN_SPAWNER_FUNCTIONS = (
 class DanglingTasksPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
+        codes_config.restore_dropped_settings(options)
         loaded = config.load(options.config_file)
         self._config = loaded.config
         self._config_errors = loaded.errors
