@@ -17,6 +17,7 @@ invalidation as on a newer mypy.
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 from mypy.options import Options
@@ -24,6 +25,7 @@ from mypy.version import __version__ as mypy_version
 
 from . import _compat, _version_tuple
 from . import errorcodes as _registers_the_codes  # noqa: F401
+from .names import DEBUG_ENVIRONMENT_VARIABLE
 
 #: The first mypy that accepts plugin codes in its error-code settings.
 ACCEPTED_SINCE: Final = (1, 19)
@@ -32,6 +34,15 @@ KEYS: Final = ("disable_error_code", "enable_error_code")
 
 def restore_dropped_settings(options: Options) -> bool:
     """Put back the error-code settings an older mypy dropped; True if any was."""
+    try:
+        return _restore_dropped_settings(options)
+    except Exception:  # the settings mypy kept still apply; never cost the type check
+        if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE):
+            raise
+        return False
+
+
+def _restore_dropped_settings(options: Options) -> bool:
     if _version_tuple(mypy_version) >= ACCEPTED_SINCE or not options.config_file:
         return False
     reread = _compat.reread_config_file(options.config_file)
