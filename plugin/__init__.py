@@ -15,8 +15,8 @@ from mypy.options import Options
 from mypy.plugin import Plugin
 
 __version__: Final = "0.1.0"
-SUPPORTED: Final = (1, 19)
-SUPPORTED_TEXT: Final = "mypy 1.19 or newer"
+SUPPORTED: Final = (1, 10)
+SUPPORTED_TEXT: Final = "mypy 1.10 or newer"
 
 
 def plugin(version: str) -> type[Plugin]:

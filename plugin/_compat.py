@@ -1,8 +1,9 @@
 """The only module that touches mypy's private API.
 
 The type checker's module tree and scope stack, the types it has inferred so
-far, the `is_mypy_only` flag and mypy's compiled traversal helper are not
-part of the plugin interface, and their names move between releases.  Each
+far, the `is_mypy_only` flag, mypy's compiled traversal helper and the
+config parser's internals are not part of the plugin interface, and their
+names move between releases.  Each
 accessor answers "don't know" (None or empty) when mypy lacks what it reads,
 and says so once per run on stderr, so a mypy release that renames something
 makes the plugin quiet and visible about it instead of crashing the check.
@@ -11,18 +12,20 @@ Nothing here imports the rest of the plugin except the warning helper.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
-from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
+from mypy.nodes import Expression, FuncItem, MypyFile, NameExpr, TypeInfo
+from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Type
 
 from .guard import warn_once
 
 try:
-    from mypy.traverser import all_name_and_member_expressions
+    from mypy.server.subexpr import get_subexpressions
 except ImportError:  # pragma: no cover - depends on the mypy release
-    all_name_and_member_expressions = None  # type: ignore[assignment]
+    get_subexpressions = None  # type: ignore[assignment]
 
 
 def _missing(accessor: str) -> None:
@@ -57,15 +60,14 @@ def is_mypy_only(node: object) -> bool:
 def name_expressions(func: FuncItem) -> list[NameExpr] | None:
     """Every NameExpr in a function body, nested scopes included; None if unknown.
 
-    mypy's compiled traverser does the walk; it takes an expression, so a
-    function body is wrapped in a lambda that is never analysed.
+    mypy's compiled subexpression finder (the one dmypy uses, in every
+    supported mypy) does the walk: visitor classes cannot be subclassed from
+    interpreted code on compiled mypy.
     """
-    if all_name_and_member_expressions is None:
-        _missing("mypy.traverser.all_name_and_member_expressions")
+    if get_subexpressions is None:
+        _missing("mypy.server.subexpr.get_subexpressions")
         return None
-    holder = func if isinstance(func, LambdaExpr) else LambdaExpr([], func.body)
-    names, _members = all_name_and_member_expressions(holder)
-    return names
+    return [expr for expr in get_subexpressions(func.body) if isinstance(expr, NameExpr)]
 
 
 def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:
@@ -76,3 +78,43 @@ def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:
         return None
     found = lookup(expr)
     return found if isinstance(found, Type) else None
+
+
+# -- error-code settings on a mypy that drops plugin codes (codes_config.py) --
+
+
+def reread_config_file(config_file: str) -> Options | None:
+    """The config file parsed again by mypy's own parser into fresh options.
+
+    Its messages were already printed when mypy read the file; they are
+    swallowed here.
+    """
+    from mypy.config_parser import parse_config_file
+
+    fresh = Options()
+    messages = io.StringIO()
+    try:
+        parse_config_file(fresh, lambda: None, config_file, stdout=messages, stderr=messages)
+    except Exception:
+        return None
+    return fresh
+
+
+def process_error_codes(options: Options) -> None:
+    """Recompute the enabled/disabled code sets from the setting lists, as mypy does."""
+    from mypy.errorcodes import error_codes
+
+    options.disabled_error_codes |= {
+        error_codes[code] for code in options.disable_error_code if code in error_codes
+    }
+    options.enabled_error_codes |= {
+        error_codes[code] for code in options.enable_error_code if code in error_codes
+    }
+    options.disabled_error_codes -= options.enabled_error_codes
+
+
+def forget_per_module_options(options: Options) -> None:
+    """Make mypy rebuild its per-module options, if it has already built them."""
+    if getattr(options, "_per_module_cache", None) is not None:
+        options._per_module_cache = None
+        options._glob_options = []

@@ -20,7 +20,7 @@ from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
-from . import __version__, config, errorcodes
+from . import __version__, codes_config, config, errorcodes
 from .guard import guarded
 from .names import TASK_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
@@ -36,6 +36,7 @@ MethodHook = Callable[[MethodContext], Type]
 class DanglingTasksPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
+        codes_config.restore_dropped_settings(options)
         loaded = config.load(options.config_file)
         self._config = loaded.config
         self._config_errors = loaded.errors

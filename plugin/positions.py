@@ -378,7 +378,8 @@ class _Indexer:
         own = self._target_drop([expr.target])
         if own is None:
             return None
-        self.index.stores.add(expr.target)
+        if isinstance(expr.target, NameExpr):  # typed Expression before mypy 1.16
+            self.index.stores.add(expr.target)
         return Drop(
             (*outer.names, *own.names),
             (*outer.locals_to_check, *own.locals_to_check),

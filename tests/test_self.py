@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from mypy import api
 from mypy.errors import CompileError
-from mypy.nodes import MypyFile
+from mypy.nodes import FuncDef, MypyFile
 from mypy.options import Options
 from mypy.plugins.default import DefaultPlugin
 
 import mypy_dangling_tasks
-from mypy_dangling_tasks import guard, main, spawners
+from mypy_dangling_tasks import _compat, guard, main, spawners
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,20 +25,31 @@ def test_plugin_source_passes_mypy_strict(tmp_path: Path) -> None:
     assert status == 0, stdout + stderr
 
 
+def test_the_floor_is_the_one_pyproject_declares() -> None:
+    """pyproject.toml declares the floor; the version gate and its sentence follow it."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    declared = re.search(r'"mypy>=(\d+)\.(\d+)"', pyproject)
+    assert declared is not None
+    floor = (int(declared[1]), int(declared[2]))
+    assert mypy_dangling_tasks.SUPPORTED == floor
+    assert mypy_dangling_tasks.SUPPORTED_TEXT == f"mypy {floor[0]}.{floor[1]} or newer"
+
+
 def test_entry_point_returns_the_plugin_class_on_supported_versions() -> None:
-    assert mypy_dangling_tasks.plugin("1.19.1") is main.DanglingTasksPlugin
+    assert mypy_dangling_tasks.plugin("1.10.0") is main.DanglingTasksPlugin
+    assert mypy_dangling_tasks.plugin("1.15.0") is main.DanglingTasksPlugin
     assert mypy_dangling_tasks.plugin("2.4.1+dev.abc") is main.DanglingTasksPlugin
 
 
 def test_old_mypy_is_refused_with_one_sentence() -> None:
-    refusing = mypy_dangling_tasks.plugin("1.18.2")
+    refusing = mypy_dangling_tasks.plugin("1.9.0")
     assert refusing is not main.DanglingTasksPlugin
     instance = refusing(Options())
     try:
         instance.set_modules({})
     except CompileError as error:
         assert len(error.messages) == 1
-        assert "supports mypy 1.19 or newer, but this is mypy 1.18.2" in error.messages[0]
+        assert "supports mypy 1.10 or newer, but this is mypy 1.9.0" in error.messages[0]
     else:
         raise AssertionError("the refusing plugin did not stop mypy")
 
@@ -135,3 +147,32 @@ def test_a_configured_function_costs_method_calls_of_its_name_no_lookup(
     assert looked_up == []
     assert plugin.get_method_hook("other.Thing.start") is None  # not a Runtime: looked up
     assert looked_up == ["other.Thing"]
+
+
+def test_the_name_finder_sees_every_read_in_nested_scopes() -> None:
+    """The walk the unread-local check relies on, on every supported mypy."""
+    from mypy.nodes import NameExpr
+    from mypy.parse import parse
+
+    source = (
+        "def f():\n"
+        "    t = g()\n"
+        "    def inner():\n"
+        "        return [x for x in (lambda: t)()]\n"
+        "    async def other():\n"
+        "        async with h() as w:\n"
+        "            print(*w, k=u)\n"
+    )
+    from mypy.errors import Errors
+
+    try:  # mypy 2.x parses lazily unless asked for the whole tree
+        tree = parse(source, "m.py", "m", Errors(Options()), Options(), eager=True)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:
+        tree = parse(source, "m.py", "m", Errors(Options()), Options())
+    func = tree.defs[0]
+    assert isinstance(func, FuncDef)
+    names = _compat.name_expressions(func)
+    assert names is not None
+    assert {name.name for name in names if isinstance(name, NameExpr)} >= {
+        "t", "g", "x", "h", "w", "print", "u"
+    }
