@@ -21,7 +21,14 @@ NOTE_START: Final = errorcodes.TASK_NOTE[:40]
 PLUGIN_NOTES: Final = frozenset(
     value for name, value in vars(errorcodes).items() if name.endswith("_NOTE")
 )
-MESSAGE_START: Final = errorcodes.DISCARDED.format(what="Task", spawner="asyncio.create_task")
+
+
+def plugin_message(template: str, spawner: str, what: str = "Task", **fields: str) -> str:
+    """An error text of the plugin: `template` of errorcodes.py about a task `spawner` created."""
+    return template.format(subject=errorcodes.CREATED_BY.format(what=what, spawner=spawner), **fields)
+
+
+MESSAGE_START: Final = plugin_message(errorcodes.DISCARDED, "asyncio.create_task")
 
 # A module with no findings: the task is kept in a local that is awaited.
 KEPT_APP: Final = """\

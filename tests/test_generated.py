@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from data_format import DEFAULT_CONFIG, run_sources
+from integration_helpers import plugin_message
 from mypy_dangling_tasks import errorcodes
 
 T = TypeVar("T")
@@ -411,10 +412,8 @@ def spawn_pieces(draw: Draw, env: Env, *, loop: bool = False) -> tuple[list[Piec
 
 def discarded(spawner: str, registrar: str = "") -> str:
     if registrar:
-        return errorcodes.RETURNED_TO_REGISTRAR.format(
-            what="Task", spawner=spawner, registrar=registrar
-        )
-    return errorcodes.DISCARDED.format(what="Task", spawner=spawner)
+        return plugin_message(errorcodes.RETURNED_TO_REGISTRAR, spawner, registrar=registrar)
+    return plugin_message(errorcodes.DISCARDED, spawner)
 
 
 def expression_form(
@@ -485,7 +484,7 @@ def dropped_expression(kind: str) -> Callable[[Draw, Names, Env], Form]:
 def underscore_form(draw: Draw, names: Names, env: Env) -> Form:
     spawn, spawner = spawn_pieces(draw, env)
     target = draw.pick(["_", "__", "___"])
-    message = errorcodes.UNDERSCORE.format(what="Task", spawner=spawner, name=target)
+    message = plugin_message(errorcodes.UNDERSCORE, spawner, name=target)
     shape = draw.pick(["plain", "tuple", "list"])
     if shape == "plain":
         pieces: list[Piece] = [target, " =", BREAK, " ", *spawn]
@@ -510,7 +509,7 @@ def unused_local_form(draw: Draw, names: Names, env: Env) -> Form:
         pieces = ["(", local, " := ", *spawn, ")"]
     else:
         pieces = [f"{local}, {names('other')} = ", *spawn, ", counter()"]
-    message = errorcodes.UNREAD_LOCAL.format(what="Task", spawner=spawner, name=local)
+    message = plugin_message(errorcodes.UNREAD_LOCAL, spawner, name=local)
     return Form(render(draw, pieces), message=message)
 
 

@@ -27,9 +27,10 @@ from typing import Final
 import pytest
 
 from data_format import DEFAULT_CONFIG, Message, run_mypy
+from integration_helpers import MESSAGE_START
 from mypy_dangling_tasks import errorcodes
 
-CREATE_TASK_MESSAGE: Final = errorcodes.DISCARDED.format(what="Task", spawner="asyncio.create_task")
+CREATE_TASK_MESSAGE: Final = MESSAGE_START
 HEADER: Final = [
     "import asyncio",
     "from typing import TypeVar",
