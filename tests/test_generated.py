@@ -30,7 +30,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from pprint import pformat
 from typing import Final, TypeVar
 
 import pytest
@@ -401,7 +400,8 @@ def build_program(spec: FormSpec, kinds: tuple[str, ...], serial: int) -> tuple[
 def plan(dropped: bool) -> list[list[Planned]]:
     """Each form at module level, in each kind of context and in each ordered pair of them,
     batched so that each batch holds every form of its group in a few contexts."""
-    shapes = [((), n) for n in range(MODULE_LEVEL)] + [((kind,), 0) for kind in KINDS]
+    shapes: list[tuple[tuple[str, ...], int]] = [((), n) for n in range(MODULE_LEVEL)]
+    shapes += [((kind,), 0) for kind in KINDS]
     shapes += [(pair, 0) for pair in itertools.product(KINDS, KINDS)]
     planned = [(spec, kinds, n) for kinds, n in shapes for spec in FORMS if spec.dropped == dropped]
     return [planned[start:start + BATCH] for start in range(0, len(planned), BATCH)]
@@ -424,7 +424,8 @@ def test_generated_programs(dropped: bool, batch: list[Planned], mypy_cache: Pat
     # Never reuse a module name: mypy takes a cached module whose path, size
     # and mtime (in seconds) match for unchanged, so a same-sized program
     # written within the same second would get stale results.
-    sources = {f"generated_{next(_RUNS)}_{i}.py": p[0] for i, p in enumerate(programs)}
+    run_number = next(_RUNS)
+    sources = {f"generated_{run_number}_{i}.py": p[0] for i, p in enumerate(programs)}
     run = run_sources(sources, FLAGS, mypy_cache)
     output = run.stdout + run.stderr
     assert "INTERNAL ERROR" not in output and "Traceback" not in output, output
@@ -433,12 +434,11 @@ def test_generated_programs(dropped: bool, batch: list[Planned], mypy_cache: Pat
         actual = sorted((m.line, m.column or 0, m.severity, m.text)
                         for m in run.messages if m.file == name)
         if actual != sorted(expected):
-            problems.append(f"{name}: {description}expected: {pformat(sorted(expected))}\n"
-                            f"mypy said: {pformat(actual)}")
-    unparsed = [line for line in run.stdout.splitlines()
-                if line.strip() and not line.startswith(tuple(sources))]
-    if unparsed:
-        problems.append("unexpected output:\n" + "\n".join(unparsed))
+            want = [f"  {message}" for message in sorted(expected)] or ["  (nothing)"]
+            got = [f"  {message}" for message in actual] or ["  (nothing)"]
+            problems.append("\n".join([f"{name}: {description}expected:", *want, "mypy said:", *got]))
+    problems += [f"unexpected output: {line}" for line in run.stdout.splitlines()
+                 if line.strip() and not line.startswith(tuple(sources))]
     if problems:
         kept = Path(tempfile.mkdtemp(prefix="dangling-generated-failure-"))
         for name, text in {"mypy.ini": DEFAULT_CONFIG, **sources}.items():
