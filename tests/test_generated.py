@@ -339,8 +339,8 @@ def type_checking_form(gen: Gen, env: Env) -> Form:
     if kind != "chain" and gen.flip():  # (a chain's value is None: not assignable)
         expression = gen.pick(["_", "<t>"]) + " = " + expression
     # Code under the guard never runs, functions and methods defined there included.
-    holder = gen.pick(["", "def <only>() -> None:", "async def <only>() -> None:",
-                       "class <Stub>:\n    def <method>(self) -> None:"])
+    holder = "" if gen.flip() else gen.pick(["def <only>() -> None:", "async def <only>() -> None:",
+                                             "class <Stub>:\n    def <m>(self) -> None:"])
     inner = gen.lines(holder) + indent(gen.render(expression), 4 * len(holder.splitlines()))
     guard = gen.pick(["if TYPE_CHECKING:", "if typing.TYPE_CHECKING:"])
     orelse = gen.lines("else:\n    pass") if gen.flip() else []
@@ -421,9 +421,8 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_generated_programs(dropped: bool, batch: list[Planned], mypy_cache: Path) -> None:
     """Dropped forms are reported once at the spawner call; silent forms never; nothing else."""
     programs = [build_program(*planned) for planned in batch]
-    # Never reuse a module name: mypy takes a cached module whose path, size
-    # and mtime (in seconds) match for unchanged, so a same-sized program
-    # written within the same second would get stale results.
+    # Never reuse a module name: mypy trusts a cached module whose path, size and mtime (in
+    # seconds) match, so a same-sized program written in the same second gets stale results.
     run_number = next(_RUNS)
     sources = {f"generated_{run_number}_{i}.py": p[0] for i, p in enumerate(programs)}
     run = run_sources(sources, FLAGS, mypy_cache)
@@ -436,7 +435,8 @@ def test_generated_programs(dropped: bool, batch: list[Planned], mypy_cache: Pat
         if actual != sorted(expected):
             want = [f"  {message}" for message in sorted(expected)] or ["  (nothing)"]
             got = [f"  {message}" for message in actual] or ["  (nothing)"]
-            problems.append("\n".join([f"{name}: {description}expected:", *want, "mypy said:", *got]))
+            problems.append("\n".join([f"{name}: {description}expected:", *want, "mypy said:",
+                                        *got]))
     problems += [f"unexpected output: {line}" for line in run.stdout.splitlines()
                  if line.strip() and not line.startswith(tuple(sources))]
     if problems:
