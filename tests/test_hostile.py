@@ -5,12 +5,11 @@ one run, parser errors (worded differently by mypy 1.19's and 2.x's parsers),
 undecodable bytes, BOMs, CRLF line ends, a user module named `asyncio`.
 Every run must finish without a crash (no "INTERNAL ERROR", no
 "Traceback"), and the plugin must report exactly the dropped tasks the
-generator put in, on their lines.  The companion test-data file is
-test-data/check-hostile.test.
-
-The two plugin bugs these tests found (a blocking `.result()` chain taken
-for a drop; functions defined under `if TYPE_CHECKING:` checked) are fixed;
-their reproducers stay at the end as regression tests.
+generator put in, on their lines.  Hostile input that fits in a test-data
+case is in test-data/check-hostile.test; the two plugin bugs these tests
+found (a blocking `.result()` chain taken for a drop; functions defined under
+`if TYPE_CHECKING:` checked) are fixed, their reproducers are cases in
+test-data/check-silent.test.
 """
 
 from __future__ import annotations
@@ -27,10 +26,8 @@ from typing import Final
 import pytest
 
 from data_format import DEFAULT_CONFIG, Message, run_mypy
-from integration_helpers import MESSAGE_START
 from mypy_dangling_tasks import errorcodes
 
-CREATE_TASK_MESSAGE: Final = MESSAGE_START
 HEADER: Final = [
     "import asyncio",
     "from typing import TypeVar",
