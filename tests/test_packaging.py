@@ -315,12 +315,16 @@ def test_ci_runs_the_suite_for_each_cell_of_the_matrix() -> None:
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
 
 
-def test_ci_tests_the_newest_mypy_and_the_declared_floor_of_the_matrix() -> None:
-    text = (WORKFLOWS / "ci.yml").read_text(encoding="utf-8")
+def test_ci_tests_the_same_mypy_range_as_the_ci_script() -> None:
+    """The workflow's oldest and newest mypy are .ci/run's, and the oldest is the declared floor."""
     cells = workflow("ci.yml")["jobs"]["test"]["strategy"]["matrix"]["include"]
-    assert "MYPY_FLOOR" in text and "MYPY_NEWEST" in text
-    newest = max((cell["mypy"] for cell in cells), key=version_key)
-    assert version_key(newest) >= (2, 4, 1)
+    tested = sorted((cell["mypy"] for cell in cells), key=version_key)
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    pinned = dict(re.findall(r'^(MYPY_[A-Z_]+)="([0-9.]+)"', script, flags=re.M))
+    assert tested[0] == pinned["MYPY_OLDEST"] and tested[-1] == pinned["MYPY_NEWEST"], (tested, pinned)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    floor = re.search(r'"mypy>=([0-9.]+)"', pyproject)
+    assert floor is not None and tested[0].startswith(floor[1] + "."), (tested[0], floor)
 
 
 def test_ci_python_versions_match_the_classifiers() -> None:
