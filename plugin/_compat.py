@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from mypy.nodes import Expression, FuncItem, MypyFile, NameExpr, TypeInfo
+from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Type
@@ -118,3 +118,31 @@ def forget_per_module_options(options: Options) -> None:
     if getattr(options, "_per_module_cache", None) is not None:
         options._per_module_cache = None
         options._glob_options = []
+
+
+def depend_on(api: CheckerPluginInterface, fullnames: Sequence[str]) -> None:
+    """Make dmypy re-check the current target when one of `fullnames` changes.
+
+    dmypy re-checks only the targets (functions, module top levels) that
+    depend on a changed name.  A verdict read from declarations the target
+    itself does not mention (the class of a wrapper's receiver) needs these
+    extra edges; mypy's own semantic analyzer records type-alias uses the
+    same way, in the module's `alias_deps`, which dmypy reads per target.
+    """
+    if not fullnames:
+        return
+    tree = current_tree(api)
+    deps = getattr(tree, "alias_deps", None)
+    if tree is None or not isinstance(deps, dict):
+        _missing("MypyFile.alias_deps")
+        return
+    target = tree.fullname
+    for node in scope_stack(api):  # the outermost function: dmypy's target
+        if isinstance(node, FuncItem) and not isinstance(node, LambdaExpr):
+            target = getattr(node, "fullname", "") or target
+            break
+    known = deps.get(target)
+    if known is None:
+        deps[target] = known = set()
+    if isinstance(known, set):
+        known.update(fullnames)

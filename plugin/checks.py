@@ -8,7 +8,7 @@ Every hook returns the type mypy inferred, unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple, Union
 
 from mypy.nodes import (
     ArgKind,
@@ -37,6 +37,13 @@ from .names import ADD_DONE_CALLBACK
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
 from .spawners import MethodRoute, Spawner
 
+if TYPE_CHECKING:
+    from .wrappers import WrapperAnalysis
+
+#: A spawner, or a function deciding it only once the call is known to be
+#: dropped (a wrapper's verdict is read from its body: only then).
+LazySpawner = Union[Spawner, Callable[[], Union[Spawner, None]]]
+
 
 class Knowledge(NamedTuple):
     """The spawner table merged with the user's configuration, and the shared reporter."""
@@ -49,6 +56,8 @@ class Knowledge(NamedTuple):
     #: `spawn = asyncio.create_task`: the function a variable stands for.
     alias_target: Callable[[str], str | None]
     unused_task: bool
+    #: Verdicts on the checked program's own pass-through wrappers.
+    wrappers: WrapperAnalysis
 
 
 # -- hooks --------------------------------------------------------------------
@@ -72,6 +81,38 @@ def task_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowled
     """unused-task: any function or constructor whose result is a Task."""
     if is_task(ctx.default_return_type):
         knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    return ctx.default_return_type
+
+
+def wrapper_function_hook(
+    ctx: FunctionContext, *, fullname: str, display: str, knows: Knowledge
+) -> Type:
+    """A function of a checked module declared to return a Task: a pass-through
+    wrapper is a spawner (wrappers.py); any other is left to unused-task."""
+    if is_task(ctx.default_return_type):
+        api = ctx.api
+        knows.reporter.report_if_dropped(
+            api, ctx.context, lambda: knows.wrappers.spawner(api, fullname, display)
+        )
+    return ctx.default_return_type
+
+
+def wrapper_method_hook(
+    ctx: MethodContext, *, method: str, fullname: str, route: MethodRoute, knows: Knowledge
+) -> Type:
+    """A method of a checked module declared to return a Task (see wrapper_function_hook)."""
+    receiver = ctx.type
+    if not is_task(ctx.default_return_type):
+        return ctx.default_return_type
+    if may_be_instance_of(receiver, (*knows.retaining, *route.retaining_owners)):
+        return ctx.default_return_type
+    if _receiver_may_be_anything(ctx):
+        return ctx.default_return_type
+    api = ctx.api
+    display = _method_display(receiver, method)
+    knows.reporter.report_if_dropped(
+        api, ctx.context, lambda: knows.wrappers.spawner(api, fullname, display)
+    )
     return ctx.default_return_type
 
 
@@ -110,7 +151,7 @@ class Reporter:
         self._lambdas_tree: MypyFile | None = None
 
     def report_if_dropped(
-        self, api: CheckerPluginInterface, call: Context, spawner: Spawner
+        self, api: CheckerPluginInterface, call: Context, lazy: LazySpawner
     ) -> None:
         if not isinstance(call, CallExpr):
             return
@@ -123,16 +164,21 @@ class Reporter:
         for node in reversed(stack):
             if isinstance(node, LambdaExpr):
                 if call in dropped_in_lambda(node):
-                    self._hold_for_registrar(tree, node, call, spawner)
+                    spawner = _decide(lazy)
+                    if spawner is not None:
+                        self._hold_for_registrar(tree, node, call, spawner)
                 return
             if isinstance(node, (FuncItem, MypyFile)):
                 drop = self._indexes.index_for(tree, node).drop_of(call)
-                if drop is not None and drop.reason == PENDING_AFTER_WAIT:
+                spawner = _decide(lazy) if drop is not None else None
+                if drop is None or spawner is None:
+                    return
+                if drop.reason == PENDING_AFTER_WAIT:
                     if not spawner.certain:  # asyncio.wait of a future is no mistake
                         return
                     message = errorcodes.PENDING_AFTER_WAIT.format(subject=_subject(spawner))
                     report(api, call, spawner, message, errorcodes.PENDING_NOTE)
-                elif drop is not None:
+                else:
                     report(api, call, spawner, _lost_message(drop, spawner))
                 return
 
@@ -171,7 +217,15 @@ def report(
     api.msg.note(spawner.note if note is None else note, node, code=spawner.code)
 
 
+def _decide(lazy: LazySpawner) -> Spawner | None:
+    return lazy if isinstance(lazy, Spawner) else lazy()
+
+
 def _subject(spawner: Spawner) -> str:
+    if spawner.through:
+        return spawner.subject.format(
+            what=spawner.returns, wrapper=spawner.display, spawner=spawner.through
+        )
     return spawner.subject.format(what=spawner.returns, spawner=spawner.display)
 
 

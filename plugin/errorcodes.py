@@ -31,6 +31,9 @@ UNUSED_TASK: Final = ErrorCode(
 CREATED_BY: Final = '{what} created by "{spawner}"'
 # ensure_future / gather / shield on arguments typed Any: the call is
 # pointless unless an argument is a coroutine, and then it is the bug.
+# A function of the checked program whose every return hands back a fresh,
+# unkept task from a spawner (wrappers.py): the caller drops the only reference.
+THROUGH_WRAPPER: Final = '{what} created by "{wrapper}" (through "{spawner}")'
 UNKNOWN_ARGUMENT: Final = 'Result of "{spawner}" on an argument of unknown type'
 UNKNOWN_ARGUMENTS: Final = 'Result of "{spawner}" on arguments of unknown type'
 

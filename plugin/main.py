@@ -50,6 +50,9 @@ class DanglingTasksPlugin(Plugin):
         self._configured_modules = config.modules_named_in(self._config)
         self._check_configured_names = guarded(self._warn_about_missing_names, _nothing)
         self._warned: set[str] = set()
+        # Is a name a function with a body in a checked module (a wrapper candidate)?
+        self._defined_memo: dict[str, bool] = {}
+        self._defined_functions = guarded(_functions_defined_in, _no_functions)
 
     # -- mypy's questions --------------------------------------------------
 
@@ -63,6 +66,7 @@ class DanglingTasksPlugin(Plugin):
         return {"version": __version__, **self._config.as_data()}
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        self._defined_memo.clear()  # a module's syntax may have changed
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
@@ -77,6 +81,13 @@ class DanglingTasksPlugin(Plugin):
         spawner = self._functions.get(fullname)
         if spawner is not None:
             return self._hook(f"spawner {fullname}", "spawner_function_hook", spawner=spawner)
+        if self._defined_with_body(fullname) and self._declared_task(fullname, fullname):
+            return self._hook(
+                f"wrapper {fullname}",
+                "wrapper_function_hook",
+                fullname=fullname,
+                display=_short(fullname),
+            )
         if self._unused_task and self._declared_task(fullname, fullname):
             spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
             return self._hook(f"task {fullname}", "task_function_hook", spawner=spawner)
@@ -90,6 +101,14 @@ class DanglingTasksPlugin(Plugin):
         route = self._method_routes().get(name)
         if route is not None and (of_type_variable or self._has_base(owner, route.owners)):
             return self._method_hook(name, route)
+        if self._defined_with_body(fullname) and self._declared_task(owner, fullname):
+            return self._hook(
+                f"wrapper {fullname}",
+                "wrapper_method_hook",
+                method=name,
+                fullname=fullname,
+                route=route or MethodRoute(),
+            )
         if self._unused_task and (of_type_variable or self._declared_task(owner, fullname)):
             return self._method_hook(name, route or MethodRoute())
         return None
@@ -112,15 +131,18 @@ class DanglingTasksPlugin(Plugin):
 
     def _knows(self) -> Knowledge:
         if self._knowledge is None:
-            from . import checks
+            from . import checks, wrappers
 
+            retaining = (*_self_retaining_classes(), *self._config.self_retaining)
+            names = wrappers.SpawnerNames(self._functions, self._method_routes(), retaining)
             self._knowledge = checks.Knowledge(
                 reporter=checks.Reporter(),
                 functions=self._functions,
                 routes=self._method_routes(),
-                retaining=(*_self_retaining_classes(), *self._config.self_retaining),
+                retaining=retaining,
                 alias_target=functools.partial(aliased_function, self._lookup),
                 unused_task=self._unused_task,
+                wrappers=wrappers.WrapperAnalysis(names, self._lookup, self._unused_task),
             )
         return self._knowledge
 
@@ -145,6 +167,36 @@ class DanglingTasksPlugin(Plugin):
         if name in self._retaining_functions or fullname in self._retaining_functions:
             return False
         return declared_to_return(self._lookup, fullname, TASK_CLASSES)
+
+    def _defined_with_body(self, fullname: str) -> bool:
+        """A cheap filter before the lookup of a declared return type: mypy asks
+        the hooks for every call, and most name typeshed's stubs."""
+        known = self._defined_memo.get(fullname)
+        if known is None:
+            known = self._defined_memo[fullname] = self._defined_in_source(fullname)
+        return known
+
+    def _defined_in_source(self, fullname: str) -> bool:
+        """Is `fullname` a function or method with a body in a checked module?
+
+        Names of stubs are answered at once, others by the set of names the
+        module defines (an inherited method by its bare name).  The answer
+        depends only on the syntax of the name's module; it is remembered
+        until mypy parses a module again (get_additional_deps: dmypy
+        re-parses the modules it updates).
+        """
+        modules = self._modules or {}
+        module = fullname
+        for _ in range(3):  # function, method, method of a nested class
+            module = module.rpartition(".")[0]
+            tree = modules.get(module)
+            if tree is None:
+                continue
+            if tree.is_stub:
+                return False
+            functions, methods = self._defined_functions(tree)
+            return fullname in functions or fullname.rpartition(".")[2] in methods
+        return False  # "<list>" and other names mypy gives to what is not a function
 
     def _warn_about_missing_names(self, file: MypyFile) -> None:
         from .configured_names import missing_in_module
@@ -176,6 +228,16 @@ def _default_type(ctx: FunctionContext | MethodContext) -> Type:
 
 def _nothing(file: MypyFile) -> None:
     return None
+
+
+def _functions_defined_in(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
+    from .wrappers import defined_functions
+
+    return defined_functions(tree)
+
+
+def _no_functions(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(), frozenset()
 
 
 def _short(fullname: str) -> str:

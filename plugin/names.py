@@ -65,3 +65,7 @@ WAIT_RETURN_WHEN_CONSTANTS: Final = {
     for module in ("asyncio.tasks", "concurrent.futures._base")
     for value in ("FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED")
 }
+
+# Decorators that leave a function's result alone: a function decorated only
+# with these can still be judged a pass-through wrapper.
+WRAPPER_TRANSPARENT_DECORATORS: Final = frozenset({"builtins.staticmethod", "builtins.classmethod"})

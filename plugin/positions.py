@@ -553,6 +553,11 @@ def _child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:
                 yield impl.body
 
 
+def child_blocks(stmt: Statement) -> Iterator[Block]:
+    """The blocks directly nested in a compound statement, function bodies excluded."""
+    return _child_blocks(stmt, into_functions=False)
+
+
 def iter_statements(statements: Sequence[Statement], *, into_functions: bool) -> Iterator[Statement]:
     """Every statement in `statements`, depth first, compound ones included."""
     stack = list(reversed(statements))

@@ -44,6 +44,9 @@ class Spawner(NamedTuple):
     #: False when only an argument of unknown type may make the task: then
     #: only a call that is pointless unless it does (its result dropped) is judged.
     certain: bool = True
+    #: For a pass-through wrapper of the checked program (wrappers.py): the
+    #: spawner inside it, shown by the THROUGH_WRAPPER subject.
+    through: str = ""
 
 
 class Registrar(NamedTuple):

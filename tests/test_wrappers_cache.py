@@ -1,0 +1,208 @@
+"""Wrapper verdicts under mypy's incremental cache and under dmypy.
+
+A wrapper's verdict is read from its body, so it is given only for a wrapper
+of the module being checked (see plugin/wrappers.py).  These tests edit one
+module of a two-module project, in both directions, and require that a run
+with a warm cache and a dmypy recheck report exactly what a cold run reports:
+
+* the wrapper's own module reads a declaration of another module (the class
+  of its receiver); the edit there flips the verdict;
+* a wrapper in another module turns from pass-through to keeping and back:
+  the caller's module is not judged from that body, so nothing may change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from integration_helpers import clean_env, describe, mypy_ini, run_command, write_source
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from processes import wait_gone  # noqa: E402  (benchmarks/processes.py)
+
+TIMEOUT: Final = 180
+FLAGS: Final = ("--show-column-numbers", "--no-error-summary", "--hide-error-context")
+
+# app.py's wrapper hands back `LOOP.create_task(c)`: a spawner call only while
+# helpers.MyLoop is an event loop.
+LOOP_HELPERS: Final = """\
+import asyncio
+
+
+class MyLoop(asyncio.SelectorEventLoop):
+    pass
+"""
+PLAIN_HELPERS: Final = """\
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+
+class MyLoop:
+    def create_task(self, c: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+        raise NotImplementedError
+"""
+RECEIVER_APP: Final = """\
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+import helpers
+
+LOOP: helpers.MyLoop
+
+
+def spawn(c: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+    return LOOP.create_task(c)
+
+
+async def work() -> None: ...
+
+
+async def main() -> None:
+    spawn(work())
+"""
+
+PASS_THROUGH_HELPERS: Final = """\
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+TASKS: set["asyncio.Task[None]"] = set()
+
+
+def spawn(c: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+    task = asyncio.create_task(c)
+    return task
+"""
+KEEPING_HELPERS: Final = PASS_THROUGH_HELPERS.replace(
+    "    return task", "    TASKS.add(task)\n    return task"
+)
+CALLER_APP: Final = """\
+from helpers import spawn
+
+
+async def work() -> None: ...
+
+
+async def main() -> None:
+    spawn(work())
+"""
+
+SCENARIOS: Final = {
+    # name: (mypy.ini, app.py, the helpers.py versions in order, whether the verdict flips)
+    "receiver-class-in-another-module": (
+        mypy_ini(), RECEIVER_APP, (LOOP_HELPERS, PLAIN_HELPERS, LOOP_HELPERS), True
+    ),
+    # unused-task reports the call in every state: the body is not judged.
+    "wrapper-body-in-another-module": (
+        mypy_ini("", "[mypy-app]", "enable_error_code = unused-task"),
+        CALLER_APP,
+        (PASS_THROUGH_HELPERS, KEEPING_HELPERS, PASS_THROUGH_HELPERS),
+        False,
+    ),
+}
+
+
+def _findings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    text = result.stdout + result.stderr
+    assert "Traceback" not in text and "INTERNAL ERROR" not in text, describe(text)
+    assert result.returncode in (0, 1), describe(f"exit {result.returncode}", text)
+    return sorted(
+        line for line in result.stdout.splitlines() if ": error: " in line or ": note: " in line
+    )
+
+
+def _mypy(project: Path, cache: Path) -> list[str]:
+    result = run_command(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), *FLAGS, "app.py", "helpers.py"],
+        cwd=project,
+        env=clean_env(),
+        timeout=TIMEOUT,
+    )
+    return _findings(result)
+
+
+class _Daemon:
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.status = project / ".dmypy.json"
+
+    def command(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_command(
+            [sys.executable, "-m", "mypy.dmypy", "--status-file", str(self.status), *args],
+            cwd=self.project,
+            env=clean_env(),
+            timeout=TIMEOUT,
+        )
+
+    def check(self) -> list[str]:
+        return _findings(
+            self.command("run", "--timeout", "300", "--", *FLAGS, "app.py", "helpers.py")
+        )
+
+    def stop(self) -> None:
+        try:
+            text = self.status.read_text(encoding="utf-8")
+        except OSError:
+            return
+        pid = json.loads(text).get("pid")
+        try:
+            self.command("stop")
+        except subprocess.TimeoutExpired:
+            pass
+        if isinstance(pid, int) and not wait_gone(pid, seconds=10):
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(pid, seconds=5)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[_Daemon]:
+    project = tmp_path / "daemon"
+    project.mkdir()
+    started = _Daemon(project)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_warm_cache_and_dmypy_report_what_a_cold_run_reports(
+    scenario: str, tmp_path: Path, daemon: _Daemon
+) -> None:
+    config, app, versions, flips = SCENARIOS[scenario]
+    warm = tmp_path / "warm"
+    projects = [warm, daemon.project]
+    for project in projects:
+        project.mkdir(exist_ok=True)
+        (project / "mypy.ini").write_text(config, encoding="utf-8")
+        write_source(project / "app.py", app)
+    seen = []
+    for step, helpers in enumerate(versions):
+        for project in projects:
+            write_source(project / "helpers.py", helpers)
+        cold_project = tmp_path / f"cold{step}"
+        cold_project.mkdir()
+        (cold_project / "mypy.ini").write_text(config, encoding="utf-8")
+        (cold_project / "app.py").write_text(app, encoding="utf-8")
+        (cold_project / "helpers.py").write_text(helpers, encoding="utf-8")
+        cold = _mypy(cold_project, cold_project / ".cache")
+        assert _mypy(warm, warm / ".cache") == cold, f"warm cache, step {step}"
+        assert daemon.check() == cold, f"dmypy, step {step}"
+        seen.append(cold)
+    # The edits must change the verdict where the scenario says so, else the
+    # test could not tell a stale run from a fresh one.
+    assert (seen[0] != seen[1]) == flips, seen
+    assert seen[0] == seen[2] != [], seen
