@@ -202,19 +202,31 @@ def test_unused_task_follows_an_edit_of_another_module(daemon: Daemon, config: s
             "unused-task in a per-module section ([mypy-app]) works"
         )
     _assert_clean(first)
+    # Below mypy 1.19 the plugin puts back the code setting mypy dropped
+    # (plugin/codes_config.py), so the daemon sees options that differ from
+    # the client's and restarts on every run: slower, with the same findings.
+    restarts = config == "global" and _mypy_version() < (1, 19)
 
     write_source(wrappers, WRAPPERS_TASK)
     line, column = position_of(SPAWNING_APP, "spawn(work())")
     returning_task = daemon.run(*files)
-    _assert_not_restarted(returning_task)
+    if not restarts:
+        _assert_not_restarted(returning_task)
     _assert_only(
         returning_task, line=line, column=column + 1, code="unused-task", spawner="wrappers.spawn"
     )
 
     write_source(wrappers, WRAPPERS_NONE)
     reverted = daemon.run(*files)
-    _assert_not_restarted(reverted)
+    if not restarts:
+        _assert_not_restarted(reverted)
     _assert_clean(reverted)
+
+
+def _mypy_version() -> tuple[int, ...]:
+    import mypy.version
+
+    return tuple(int(part) for part in mypy.version.__version__.split(".")[:2])
 
 
 def test_config_error_is_reported_and_daemon_survives(daemon: Daemon) -> None:

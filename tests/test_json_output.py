@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+import mypy.version
 from mypy import api
 
 from integration_helpers import (
@@ -28,6 +29,11 @@ from integration_helpers import (
     mypy_ini,
     parse_mypy_output,
     position_of,
+)
+
+pytestmark = pytest.mark.skipif(
+    tuple(int(part) for part in mypy.version.__version__.split(".")[:2]) < (1, 11),
+    reason=f"SKIPPED: mypy {mypy.version.__version__} has no -O json (added in mypy 1.11)",
 )
 
 FULL_MESSAGE: Final = MESSAGE_START

@@ -241,10 +241,14 @@ def path_literals(source: Path) -> Iterator[Path]:
             text = node.value.strip().rstrip("/")
             if not re.fullmatch(r"[\w.-]+(/[\w.-]+)*", text) or text in (".", ".."):
                 continue
-            first = text.split("/")[0]
+            parts = text.split("/")
+            first = parts[0]
             # A name that is also a build product (pip builds in the unpacked
-            # sdist) names a file of a temporary project, not of the repository.
-            if first in UNWALKED or first in BUILD_PRODUCTS or first.endswith(".egg-info"):
+            # sdist) names a file of a temporary project, not of the repository;
+            # a cache folder anywhere in the path is downloaded, never shipped.
+            if first in BUILD_PRODUCTS or first.endswith(".egg-info"):
+                continue
+            if any(part in UNWALKED for part in parts):
                 continue
             if (ROOT / text).exists():
                 yield ROOT / text
