@@ -1,10 +1,11 @@
 """The Plugin subclass: which hook answers which fullname.
 
 mypy asks `get_function_hook` / `get_method_hook` for every call in the
-program, so both answer unrelated names with one dict lookup.  The hooks
-are bound from the spawner table (spawners.py) on the first question that
-needs one, which is also when the analysis modules are imported: a warm run
-that checks nothing never loads them.
+program, most names many times, so each answer is remembered per fullname
+and a repeated question costs one dict lookup.  The hooks are bound from
+the spawner table (spawners.py) on the first question that needs one, which
+is also when the analysis modules are imported: a warm run that checks
+nothing never loads them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mypy.errors import CompileError
-from mypy.nodes import MypyFile, SymbolTableNode
+from mypy.nodes import MypyFile, SymbolTableNode, Var
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
 from . import __version__, codes_config, config, errorcodes
 from .guard import guarded
-from .names import TASK_CLASSES
+from .names import SELF_RETAINING_CLASSES, TASK_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
 from .symbols import aliased_function, class_has_base, declared_to_return
 
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
+Hook = TypeVar("Hook", FunctionHook, MethodHook)
+# The hook functions of checks.py that _hook binds (test_self checks each one exists).
+HookName = Literal[
+    "spawner_function_hook",
+    "task_function_hook",
+    "wrapper_function_hook",
+    "wrapper_method_hook",
+    "method_hook",
+]
 
 
 class DanglingTasksPlugin(Plugin):
@@ -50,8 +60,15 @@ class DanglingTasksPlugin(Plugin):
         self._configured_modules = config.modules_named_in(self._config)
         self._check_configured_names = guarded(self._warn_about_missing_names, _nothing)
         self._warned: set[str] = set()
-        # Is a name a function with a body in a checked module (a wrapper candidate)?
-        self._defined_memo: dict[str, bool] = {}
+        # Answers that depend only on what mypy has parsed and analysed, kept
+        # until it parses a module again (get_additional_deps; dmypy re-parses
+        # the modules it updates).  An answer that read a variable is not kept:
+        # its type may still be inferred later in the run.
+        self._function_hooks: dict[str, FunctionHook | None] = {}
+        self._method_hooks: dict[str, MethodHook | None] = {}
+        self._read_variable = False
+        # Per module: the functions and method names with a body (wrapper candidates).
+        self._module_functions: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._defined_functions = guarded(_functions_defined_in, _no_functions)
 
     # -- mypy's questions --------------------------------------------------
@@ -66,7 +83,10 @@ class DanglingTasksPlugin(Plugin):
         return {"version": __version__, **self._config.as_data()}
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
-        self._defined_memo.clear()  # a module's syntax may have changed
+        # A module's syntax and meaning may have changed: forget every answer.
+        self._function_hooks.clear()
+        self._method_hooks.clear()
+        self._module_functions.clear()
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
@@ -75,6 +95,27 @@ class DanglingTasksPlugin(Plugin):
         return []
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        if fullname in self._function_hooks:
+            return self._function_hooks[fullname]
+        return self._remembered(self._function_hooks, fullname, self._decide_function_hook)
+
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
+        if fullname in self._method_hooks:
+            return self._method_hooks[fullname]
+        return self._remembered(self._method_hooks, fullname, self._decide_method_hook)
+
+    # -- deciding ------------------------------------------------------------
+
+    def _remembered(
+        self, memo: dict[str, Hook | None], fullname: str, decide: Callable[[str], Hook | None]
+    ) -> Hook | None:
+        self._read_variable = False
+        hook = decide(fullname)
+        if not self._read_variable:
+            memo[fullname] = hook
+        return hook
+
+    def _decide_function_hook(self, fullname: str) -> FunctionHook | None:
         if fullname not in self._functions:
             # `spawn = asyncio.create_task`: mypy asks with the variable's name.
             fullname = aliased_function(self._lookup, fullname) or fullname
@@ -93,7 +134,7 @@ class DanglingTasksPlugin(Plugin):
             return self._hook(f"task {fullname}", "task_function_hook", spawner=spawner)
         return None
 
-    def get_method_hook(self, fullname: str) -> MethodHook | None:
+    def _decide_method_hook(self, fullname: str) -> MethodHook | None:
         owner, _, method = fullname.rpartition(".")
         # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
         # without the module; the hook judges the receiver's real type.
@@ -115,7 +156,7 @@ class DanglingTasksPlugin(Plugin):
 
     # -- building hooks ------------------------------------------------------
 
-    def _hook(self, key: str, hook: str, **bound: object) -> Callable[[Any], Type]:
+    def _hook(self, key: str, hook: HookName, **bound: object) -> Callable[[Any], Type]:
         """The hook function `hook` of checks.py with its arguments bound, made once per key."""
         made = self._hooks.get(key)
         if made is None:
@@ -133,7 +174,7 @@ class DanglingTasksPlugin(Plugin):
         if self._knowledge is None:
             from . import checks, wrappers
 
-            retaining = (*_self_retaining_classes(), *self._config.self_retaining)
+            retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
             names = wrappers.SpawnerNames(self._functions, self._method_routes(), retaining)
             self._knowledge = checks.Knowledge(
                 reporter=checks.Reporter(),
@@ -157,7 +198,10 @@ class DanglingTasksPlugin(Plugin):
     # -- lookups -------------------------------------------------------------
 
     def _lookup(self, fullname: str) -> SymbolTableNode | None:
-        return self.lookup_fully_qualified(fullname) if self._modules is not None else None
+        symbol = self.lookup_fully_qualified(fullname) if self._modules is not None else None
+        if symbol is not None and isinstance(symbol.node, Var):
+            self._read_variable = True  # its type may be inferred later in the run
+        return symbol
 
     def _has_base(self, owner: str, bases: tuple[str, ...]) -> bool:
         return bool(bases) and class_has_base(self._lookup, owner, bases)
@@ -169,21 +213,11 @@ class DanglingTasksPlugin(Plugin):
         return declared_to_return(self._lookup, fullname, TASK_CLASSES)
 
     def _defined_with_body(self, fullname: str) -> bool:
-        """A cheap filter before the lookup of a declared return type: mypy asks
-        the hooks for every call, and most name typeshed's stubs."""
-        known = self._defined_memo.get(fullname)
-        if known is None:
-            known = self._defined_memo[fullname] = self._defined_in_source(fullname)
-        return known
-
-    def _defined_in_source(self, fullname: str) -> bool:
         """Is `fullname` a function or method with a body in a checked module?
 
-        Names of stubs are answered at once, others by the set of names the
-        module defines (an inherited method by its bare name).  The answer
-        depends only on the syntax of the name's module; it is remembered
-        until mypy parses a module again (get_additional_deps: dmypy
-        re-parses the modules it updates).
+        A cheap filter before the lookup of a declared return type: most
+        names are typeshed's.  Names of stubs are answered at once, others by
+        the names the module defines (an inherited method by its bare name).
         """
         modules = self._modules or {}
         module = fullname
@@ -194,7 +228,10 @@ class DanglingTasksPlugin(Plugin):
                 continue
             if tree.is_stub:
                 return False
-            functions, methods = self._defined_functions(tree)
+            defined = self._module_functions.get(module)
+            if defined is None:
+                defined = self._module_functions[module] = self._defined_functions(tree)
+            functions, methods = defined
             return fullname in functions or fullname.rpartition(".")[2] in methods
         return False  # "<list>" and other names mypy gives to what is not a function
 
@@ -214,12 +251,6 @@ class DanglingTasksPlugin(Plugin):
                         f"({file.path}); it is ignored",
                         file=sys.stderr,
                     )
-
-
-def _self_retaining_classes() -> tuple[str, ...]:
-    from .names import SELF_RETAINING_CLASSES
-
-    return SELF_RETAINING_CLASSES
 
 
 def _default_type(ctx: FunctionContext | MethodContext) -> Type:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+import typing
 from pathlib import Path
 
 import pytest
 from mypy import api
 from mypy.errors import CompileError
-from mypy.nodes import FuncDef, MypyFile
+from mypy.nodes import GDEF, Block, ClassDef, FuncDef, MypyFile, SymbolTable, SymbolTableNode, TypeInfo, Var
 from mypy.options import Options
 from mypy.plugins.default import DefaultPlugin
+from mypy.types import AnyType, CallableType, Instance, TypeOfAny
 
 import mypy_dangling_tasks
-from mypy_dangling_tasks import _compat, guard, main, spawners
+from mypy_dangling_tasks import _compat, checks, guard, main, names, spawners
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +80,52 @@ def test_every_table_row_gets_its_hook() -> None:
             assert plugin.get_method_hook(f"{owner}.{method} of T") is not None, method
     assert plugin.get_function_hook("asyncio.tasks.sleep") is None
     assert plugin.get_method_hook("builtins.list.append") is None
+
+
+def test_every_hook_name_is_a_keyword_only_function_of_checks() -> None:
+    """main._hook binds checks.py functions by name; a renamed one must fail here, not in use."""
+    names = typing.get_args(main.HookName)
+    assert names
+    for name in names:
+        function = getattr(checks, name, None)
+        assert inspect.isfunction(function), name
+        parameters = list(inspect.signature(function).parameters.values())
+        assert parameters[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name  # ctx
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:]), name
+        assert "knows" in inspect.signature(function).parameters, name
+
+
+def _module_with_variable(module: str, name: str) -> tuple[MypyFile, Var]:
+    variable = Var(name)
+    variable._fullname = f"{module}.{name}"
+    tree = MypyFile([], [])
+    tree._fullname = module
+    tree.names = SymbolTable({name: SymbolTableNode(GDEF, variable)})
+    return tree, variable
+
+
+def _signature_of(fullname: str) -> CallableType:
+    definition = FuncDef(fullname.rpartition(".")[2], [], Block([]))
+    definition._fullname = fullname
+    info = TypeInfo(SymbolTable(), ClassDef("function", Block([])), "builtins")
+    return CallableType([], [], [], AnyType(TypeOfAny.explicit), Instance(info, []),
+                        definition=definition)
+
+
+def test_an_answer_that_read_a_variable_is_not_remembered() -> None:
+    """`spawn = asyncio.create_task`: until mypy infers the variable's type the
+    answer is "no hook"; once it has, the next question must see the spawner."""
+    plugin = main.DanglingTasksPlugin(Options())
+    tree, variable = _module_with_variable("app", "spawn")
+    plugin.set_modules({"app": tree})
+    assert plugin.get_function_hook("app.spawn") is None
+    variable.type = _signature_of(names.CREATE_TASK)
+    assert plugin.get_function_hook("app.spawn") is not None
+    # Answers about other names are remembered until mypy parses a module again.
+    assert plugin.get_function_hook("app.other") is None
+    assert "app.other" in plugin._function_hooks
+    plugin.get_additional_deps(tree)
+    assert "app.other" not in plugin._function_hooks
 
 
 class _Ctx:
