@@ -1,0 +1,94 @@
+"""The plugin's cold overhead in instructions: a measure that load does not move.
+
+    python benchmarks/instructions.py [--packages NAME ...] [--jobs N]
+
+Wall and CPU time (overhead.py) vary by 10-30% between identical runs on a
+shared or virtual machine, far more than the +1% the plugin may cost.  The
+number of instructions a run executes does not: this script runs the cold
+command of overhead.py (plain mypy, mypy with the plugin) once per side under
+valgrind's callgrind, which counts them, and prints the ratio per package and
+in total.  Counting slows mypy about 40-fold, so the runs go in parallel
+(--jobs, default: the number of CPUs) and the default packages are the two
+smallest of overhead.py's; `--packages discord.py` takes about 10 minutes.
+
+Instructions are not time (a cache miss costs more than an add), so this
+complements overhead.py rather than replacing it.  The plugin's modules are
+byte-compiled first, as pip does on install: otherwise every run would also
+count compiling the plugin's source.  Needs valgrind on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Final
+
+from overhead import COLD_FLAGS, SIDES, BenchmarkError, counts, execute, write_configs
+from packages import DEFAULT_CACHE, FetchError, fetch, package_dir, select
+
+DEFAULT_PACKAGES: Final = ("aiortc", "aiohttp")
+COLLECTED: Final = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
+
+
+def instructions(config: Path, cwd: Path, targets: Sequence[str]) -> tuple[int, int]:
+    """(instructions, dangling-task findings) of one cold mypy run under callgrind."""
+    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={os.devnull}",
+            sys.executable, "-m", "mypy", "--config-file", str(config), *COLD_FLAGS, *targets]
+    _, _, _, output = execute(argv, cwd)
+    collected = COLLECTED.search(output)
+    if collected is None:
+        raise BenchmarkError(f"no instruction count from callgrind in {cwd}:\n{output[-2000:]}")
+    return int(collected[1]), counts(output)[0]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Instructions: plugin against plain mypy.")
+    parser.add_argument("--packages", nargs="+", metavar="NAME", default=list(DEFAULT_PACKAGES))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="packages cache")
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("error: valgrind is not on PATH", file=sys.stderr)
+        return 2
+    spec = importlib.util.find_spec("mypy_dangling_tasks")
+    if spec is None or spec.origin is None:
+        print("error: mypy_dangling_tasks is not installed", file=sys.stderr)
+        return 2
+    compileall.compile_dir(Path(spec.origin).parent, quiet=1)
+    with tempfile.TemporaryDirectory(prefix="dangling-instructions-") as tmp:
+        configs = write_configs(Path(tmp), null_baseline=False)
+        try:
+            fetched = fetch(args.packages, args.cache)
+            jobs = {(package.name, side): (configs[side], package_dir(package, args.cache),
+                                           [folder.name for folder in fetched[package.name]])
+                    for package in select(args.packages) for side in SIDES}
+            with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+                futures = {key: pool.submit(instructions, *job) for key, job in jobs.items()}
+                results = {key: future.result() for key, future in futures.items()}
+        except (BenchmarkError, FetchError, KeyError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    print(f"{'package':14} {'plain':>16} {'plugin':>16} {'ratio':>8} {'findings':>9}")
+    totals = dict.fromkeys(SIDES, 0)
+    for name in args.packages:
+        counted = {side: results[(name, side)][0] for side in SIDES}
+        for side in SIDES:
+            totals[side] += counted[side]
+        print(f"{name:14} {counted['plain']:16,} {counted['plugin']:16,} "
+              f"{counted['plugin'] / counted['plain']:7.4f}x {results[(name, 'plugin')][1]:9}")
+    print(f"{'total':14} {totals['plain']:16,} {totals['plugin']:16,} "
+          f"{totals['plugin'] / totals['plain']:7.4f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
