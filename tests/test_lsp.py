@@ -2,7 +2,11 @@
 
 python-lsp-server + pylsp-mypy always (the test extra installs them); the VS Code
 Mypy extension's own server (microsoft/vscode-mypy, bundled/tool/lsp_server.py)
-when VSCODE_MYPY_TOOL points at it, since it is not published on PyPI.
+when VSCODE_MYPY_TOOL points at it, since it is not published on PyPI: below the
+floor it shows the refusal, and with the mypy the extension bundles (1.15.0, put
+in a bundled/libs beside a copy of the server, as the extension ships it) it
+shows the plugin's findings.  Its own dependencies: pip install pygls==2.0.1
+lsprotocol==2025.0.0 vscode-common-python-lsp==0.5.1 packaging.
 
 What the VS Code server does with mypy's output (checked against its source,
 commit 2b50cbf of 2026-06-29, which bundles mypy 1.15.0):
@@ -46,6 +50,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -510,24 +515,21 @@ def _vscode_mypy_tool() -> Path:
     return tool
 
 
-@pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
-def test_vscode_mypy_shows_the_refusal(
-    below_floor: BelowFloor, prefer_daemon: bool, tmp_path: Path
-) -> None:
-    """The extension's own server (lsp_server.py) with the extension's default settings."""
-    tool = _vscode_mypy_tool()
-    project = below_floor.project
+def _vscode_diagnostics(
+    tool: Path, project: Path, interpreter: str, prefer_daemon: bool, tmp_path: Path
+) -> tuple[list[Message], str]:
+    """What the extension's own server (lsp_server.py) publishes for project/app.py on
+    didOpen, with the extension's default settings (package.json) as its client sends
+    them; `interpreter` is the Python the extension would run mypy with."""
     status_root = tmp_path / "dmypy-status"
     status_root.mkdir()
-    # package.json's defaults, as the extension's client sends them; `interpreter`
-    # is the Python the extension would run mypy with.
     setting = {
         "args": [],
         "cwd": str(project),
         "path": [],
         "ignorePatterns": [],
         "importStrategy": "useBundled",
-        "interpreter": [below_floor.python],
+        "interpreter": [interpreter],
         "preferDaemon": prefer_daemon,
         "daemonStatusFile": "",
         "extraPaths": [],
@@ -540,21 +542,82 @@ def test_vscode_mypy_shows_the_refusal(
     server = _start_server(
         [sys.executable, str(tool / "lsp_server.py")], project, env, tmp_path / "vscode.stderr"
     )
-    uri = below_floor.app.as_uri()
+    app = project / "app.py"
     try:
         _initialize(server, project, {"settings": [setting], "globalSettings": setting})
         server.notify(
             "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": DANGLING_APP}},
+            {"textDocument": {"uri": app.as_uri(), "languageId": "python", "version": 1,
+                              "text": app.read_text(encoding="utf-8")}},
         )
-        found = server.next_diagnostics(uri)
-        context = server.explain(f"diagnostics after didOpen: {json.dumps(found, indent=1)}")
+        found = server.next_diagnostics(app.as_uri())
+        return found, server.explain(f"diagnostics after didOpen: {json.dumps(found, indent=1)}")
     finally:
         server.close()
-        _stop_daemons(below_floor.python, project, sorted(status_root.rglob("status-*.json")))
+        _stop_daemons(interpreter, project, sorted(status_root.rglob("status-*.json")))
+
+
+@pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
+def test_vscode_mypy_shows_the_refusal(
+    below_floor: BelowFloor, prefer_daemon: bool, tmp_path: Path
+) -> None:
+    found, context = _vscode_diagnostics(
+        _vscode_mypy_tool(), below_floor.project, below_floor.python, prefer_daemon, tmp_path
+    )
     assert len(found) == 1, context
     (refusal,) = found
     assert refusal["severity"] == 1 and refusal.get("source") == "Mypy", context
     assert refusal["range"]["start"]["line"] == 0, context
     assert refusal["message"].startswith("mypy_dangling_tasks"), context
     assert below_floor.expected() in refusal["message"], context
+
+
+# The mypy the extension bundles in bundled/libs (its requirements.txt at commit 2b50cbf).
+VSCODE_BUNDLED_MYPY: Final = "1.15.0"
+
+
+@pytest.fixture(scope="module")
+def vscode_extension(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bundled/tool of the server beside a bundled/libs with the extension's mypy, as
+    the extension ships them: with importStrategy useBundled the server puts
+    bundled/libs first on mypy's PYTHONPATH, and the plugin comes from the
+    interpreter's environment."""
+    tool = _vscode_mypy_tool()
+    bundled = tmp_path_factory.mktemp("vscode-mypy") / "bundled"
+    copied = shutil.copytree(tool, bundled / "tool")
+    libs = bundled / "libs"
+    install = run_command(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--target", str(libs), f"mypy=={VSCODE_BUNDLED_MYPY}"],
+        cwd=bundled, env=clean_env(), timeout=600,
+    )
+    assert install.returncode == 0, describe(install.stdout, install.stderr)
+    return copied
+
+
+@pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
+def test_vscode_mypy_with_its_bundled_mypy_shows_the_findings(
+    vscode_extension: Path, prefer_daemon: bool, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    write_source(project / "app.py", DANGLING_APP)
+    (project / "mypy.ini").write_text(mypy_ini(), encoding="utf-8")
+    bundled = run_command(
+        [sys.executable, "-m", "mypy", "--version"], cwd=project,
+        env=clean_env(PYTHONPATH=str(vscode_extension.parent / "libs")), timeout=60,
+    )
+    assert bundled.stdout.split()[1:2] == [VSCODE_BUNDLED_MYPY], describe(bundled.stdout, bundled.stderr)
+
+    found, context = _vscode_diagnostics(
+        vscode_extension, project, sys.executable, prefer_daemon, tmp_path
+    )
+    line, column = position_of(DANGLING_APP, DANGLING_CALL)
+    errors = [d for d in found if d["severity"] == 1]
+    notes = [d for d in found if d["severity"] == 3]
+    assert len(errors) == 1 and len(notes) == 1 and len(found) == 2, context
+    (error,), (note,) = errors, notes
+    assert error.get("code") == "dangling-task" and error.get("source") == "Mypy", context
+    assert error["message"].startswith(MESSAGE_START), context
+    assert error["range"]["start"] == {"line": line - 1, "character": column}, context
+    assert note["message"].startswith(NOTE_START), context
