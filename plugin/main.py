@@ -67,8 +67,6 @@ class DanglingTasksPlugin(Plugin):
         self._function_hooks: dict[str, FunctionHook | None] = {}
         self._method_hooks: dict[str, MethodHook | None] = {}
         self._read_variable = False
-        # Per module: the functions and method names with a body (wrapper candidates).
-        self._module_functions: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._defined_functions = guarded(_functions_defined_in, _no_functions)
 
     # -- mypy's questions --------------------------------------------------
@@ -86,7 +84,6 @@ class DanglingTasksPlugin(Plugin):
         # A module's syntax and meaning may have changed: forget every answer.
         self._function_hooks.clear()
         self._method_hooks.clear()
-        self._module_functions.clear()
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
@@ -228,10 +225,7 @@ class DanglingTasksPlugin(Plugin):
                 continue
             if tree.is_stub:
                 return False
-            defined = self._module_functions.get(module)
-            if defined is None:
-                defined = self._module_functions[module] = self._defined_functions(tree)
-            functions, methods = defined
+            functions, methods = self._defined_functions(tree)  # remembered per module
             return fullname in functions or fullname.rpartition(".")[2] in methods
         return False  # "<list>" and other names mypy gives to what is not a function
 
