@@ -23,13 +23,15 @@ def class_has_base(lookup: Lookup, fullname: str, bases: Sequence[str]) -> bool:
     return isinstance(info, TypeInfo) and has_any_base(info, bases)
 
 
-def declared_to_return(lookup: Lookup, fullname: str, classes: Sequence[str]) -> bool:
+def declared_to_return(
+    lookup: Lookup, fullname: str, symbol: SymbolTableNode | None, classes: Sequence[str]
+) -> bool:
     """Does the function, method or class `fullname` return an instance of `classes`?
 
-    Only declared types count: a function without an annotated return type,
-    or a name mypy has not analysed, answers False.
+    `symbol` is what lookup(fullname) found.  Only declared types count: a
+    function without an annotated return type, or a name mypy has not
+    analysed, answers False.
     """
-    symbol = lookup(fullname)
     node: object = symbol.node if symbol is not None else None
     if node is None:
         # Inherited methods are not in the class's own names.
@@ -57,7 +59,11 @@ def aliased_function(lookup: Lookup, fullname: str) -> str | None:
     """The function a variable stands for (`spawn = asyncio.create_task`), if any."""
     if "." not in fullname:
         return None
-    symbol = lookup(fullname)
+    return alias_target(lookup(fullname))
+
+
+def alias_target(symbol: SymbolTableNode | None) -> str | None:
+    """The function the variable `symbol` stands for, if it is one that does."""
     node = symbol.node if symbol is not None else None
     if not isinstance(node, Var):
         return None

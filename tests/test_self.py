@@ -128,6 +128,37 @@ def test_an_answer_that_read_a_variable_is_not_remembered() -> None:
     assert "app.other" not in plugin._function_hooks
 
 
+
+def test_mypy_asks_the_remembered_answers_without_the_methods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance's answer dicts shadow get_function_hook / get_method_hook
+    (the cheap path for repeated questions): mypy's plugin chain must reach
+    them, and the dicts must find the same hooks the methods would."""
+
+    def not_asked(self: main.DanglingTasksPlugin, fullname: str) -> None:
+        raise AssertionError(f"the method was asked about {fullname}")
+
+    monkeypatch.setattr(main.DanglingTasksPlugin, "get_function_hook", not_asked)
+    monkeypatch.setattr(main.DanglingTasksPlugin, "get_method_hook", not_asked)
+    source = tmp_path / "app.py"
+    source.write_text(
+        "import asyncio\n"
+        "async def work() -> None: ...\n"
+        "async def main() -> None:\n"
+        "    asyncio.create_task(work())\n"
+        "    asyncio.get_running_loop().create_task(work())\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nplugins = mypy_dangling_tasks\n", encoding="utf-8")
+    stdout, stderr, _ = api.run(
+        ["--config-file", str(config), "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(source)]
+    )
+    assert "AssertionError" not in stdout + stderr
+    assert re.findall(r"app\.py:(\d+): error", stdout) == ["4", "5"], stdout + stderr
+
+
 class _Ctx:
     """Just enough of a hook context for the guard."""
 
