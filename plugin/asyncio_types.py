@@ -22,6 +22,10 @@ from mypy.types import (
     get_proper_type,
 )
 
+# After mypy.types, which must finish loading first: mypy.maptype imported
+# on its own is a circular import.
+from mypy.maptype import map_instance_to_supertype
+
 from .names import FUTURE_CLASSES, TASK_CLASSES
 
 
@@ -151,10 +155,6 @@ ITERABLE: Final = "typing.Iterable"
 
 def iterated_type(instance: Instance) -> Type | None:
     """T when `instance` is an `Iterable[T]` (a generator, `map`, a dict's keys...)."""
-    # Imported here: importing mypy.maptype before mypy.types has finished
-    # loading is a circular import; by the time a hook runs, it has.
-    from mypy.maptype import map_instance_to_supertype
-
     for base in instance.type.mro:
         if base.fullname == ITERABLE:
             mapped = map_instance_to_supertype(instance, base)

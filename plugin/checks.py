@@ -65,15 +65,11 @@ class Knowledge(NamedTuple):
 
 def spawner_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
     """A spawner function or class: create_task, ensure_future, Task(...), configured ones."""
-    wraps = (
-        _wrapping(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names)
-        if spawner.wrapping
-        else Wraps.NEW_TASK
-    )
-    if wraps is Wraps.NEW_TASK:
+    if not spawner.wrapping:
         knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-    elif wraps is Wraps.UNKNOWN:
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, _unknown_argument(spawner, ctx))
+    else:
+        # Most of these calls are awaited: judge the arguments only once dropped.
+        knows.reporter.report_if_dropped(ctx.api, ctx.context, lambda: _wrapped(spawner, ctx))
     return ctx.default_return_type
 
 
@@ -342,6 +338,17 @@ def _wrapping(
 
 
 _NOT_WRAPPED: Final = ("loop", "return_exceptions")
+
+
+def _wrapped(spawner: Spawner, ctx: FunctionContext) -> Spawner | None:
+    """`spawner` (ensure_future, gather, ...) as its arguments make it: a spawner
+    when one becomes a new task, saying less when one is unknown, else None."""
+    wraps = _wrapping(ctx.arg_types, ctx.arg_kinds, ctx.callee_arg_names)
+    if wraps is Wraps.NEW_TASK:
+        return spawner
+    if wraps is Wraps.UNKNOWN:
+        return _unknown_argument(spawner, ctx)
+    return None
 
 
 def _unknown_argument(spawner: Spawner, ctx: FunctionContext) -> Spawner:
