@@ -60,7 +60,10 @@ def class_infos(typ: Type) -> list[TypeInfo] | None:
 
 
 def has_any_base(info: TypeInfo, fullnames: Iterable[str]) -> bool:
-    return any(info.has_base(name) for name in fullnames)
+    for name in fullnames:  # a loop, not any(): asked on most hook decisions
+        if info.has_base(name):
+            return True
+    return False
 
 
 def is_instance_of(typ: Type, fullnames: Iterable[str]) -> bool:

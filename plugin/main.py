@@ -65,8 +65,8 @@ class DanglingTasksPlugin(Plugin):
         # the modules it updates).  An answer that read a variable is not kept:
         # its type may still be inferred later in the run.
         self._read_variable = False
-        self._function_hooks = _Answers(self._kept_if_no_variable(self._decide_function_hook))
-        self._method_hooks = _Answers(self._kept_if_no_variable(self._decide_method_hook))
+        self._function_hooks = _Answers(self, self._decide_function_hook)
+        self._method_hooks = _Answers(self, self._decide_method_hook)
         # mypy asks every plugin about every call, tens of thousands of times
         # a run, mostly again: a repeated question is answered by the dict in
         # C, without running a Python method (200 instead of 1,500 machine
@@ -105,16 +105,6 @@ class DanglingTasksPlugin(Plugin):
         return self._method_hooks[fullname]
 
     # -- deciding ------------------------------------------------------------
-
-    def _kept_if_no_variable(
-        self, decide: Callable[[str], AnyHook | None]
-    ) -> Callable[[str], tuple[AnyHook | None, bool]]:
-        def decided(fullname: str) -> tuple[AnyHook | None, bool]:
-            self._read_variable = False
-            hook = decide(fullname)
-            return hook, not self._read_variable
-
-        return decided
 
     def _decide_function_hook(self, fullname: str) -> FunctionHook | None:
         symbol = None
@@ -282,18 +272,20 @@ class DanglingTasksPlugin(Plugin):
 
 
 class _Answers(Dict[str, Optional[AnyHook]]):
-    """The hook for each fullname, decided when first asked for.
+    """The hook for each fullname, decided by `decide` when first asked for, and
+    kept for the next question unless the decision read a variable."""
 
-    `decide` gives the hook and whether it may be kept for the next question.
-    """
-
-    def __init__(self, decide: Callable[[str], tuple[AnyHook | None, bool]]) -> None:
+    def __init__(
+        self, plugin: DanglingTasksPlugin, decide: Callable[[str], AnyHook | None]
+    ) -> None:
         super().__init__()
+        self._plugin = plugin
         self._decide = decide
 
     def __missing__(self, fullname: str) -> AnyHook | None:
-        hook, keep = self._decide(fullname)
-        if keep:
+        self._plugin._read_variable = False
+        hook = self._decide(fullname)
+        if not self._plugin._read_variable:
             self[fullname] = hook
         return hook
 

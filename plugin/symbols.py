@@ -44,10 +44,11 @@ def declared_to_return(
     if isinstance(node, Decorator):
         node = node.func
     signature: object = getattr(node, "type", None)
-    items: list[object] = list(signature.items) if isinstance(signature, Overloaded) else [signature]
-    return any(
-        isinstance(item, CallableType) and _returns(item.ret_type, classes) for item in items
-    )
+    if isinstance(signature, CallableType):
+        return _returns(signature.ret_type, classes)
+    if isinstance(signature, Overloaded):
+        return any(_returns(item.ret_type, classes) for item in signature.items)
+    return False
 
 
 def _returns(typ: Type, classes: Sequence[str]) -> bool:
