@@ -1,6 +1,6 @@
 """The plugin's cold overhead in instructions: a measure that load does not move.
 
-    python benchmarks/instructions.py [--packages NAME ...] [--jobs N] [--seed N]
+    python benchmarks/instructions.py [--packages NAME ...] [--jobs N] [--seed N] [--null-baseline]
 
 Wall and CPU time (overhead.py) vary by 10-30% between identical runs on a
 shared or virtual machine, far more than the +1% the plugin may cost.  The
@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0, help="PYTHONHASHSEED of both sides")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="packages cache")
+    parser.add_argument("--null-baseline", action="store_true",
+                        help="the plain side loads null_plugin.py, a plugin that does nothing")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("error: valgrind is not on PATH", file=sys.stderr)
@@ -74,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     compileall.compile_dir(Path(spec.origin).parent, quiet=1)
     with tempfile.TemporaryDirectory(prefix="dangling-instructions-") as tmp:
-        configs = write_configs(Path(tmp), null_baseline=False)
+        configs = write_configs(Path(tmp), null_baseline=args.null_baseline)
         try:
             fetched = fetch(args.packages, args.cache)
             jobs = {(package.name, side): (configs[side], package_dir(package, args.cache),
