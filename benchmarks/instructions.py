@@ -44,6 +44,9 @@ from packages import DEFAULT_CACHE, FetchError, fetch, package_dir, select
 
 DEFAULT_PACKAGES: Final = ("aiortc", "aiohttp")
 COLLECTED: Final = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
+#: Counting is about 40 times slower than a plain run, and slower still on a
+#: busy machine: overhead.py's 15 minutes killed distributed's run in one.
+CALLGRIND_TIMEOUT: Final = 4 * 3600.0
 
 
 def instructions(config: Path, cwd: Path, targets: Sequence[str], seed: int) -> tuple[int, int]:
@@ -51,7 +54,7 @@ def instructions(config: Path, cwd: Path, targets: Sequence[str], seed: int) -> 
     argv = ["env", f"PYTHONHASHSEED={seed}",
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={os.devnull}",
             sys.executable, "-m", "mypy", "--config-file", str(config), *COLD_FLAGS, *targets]
-    _, _, _, output = execute(argv, cwd)
+    _, _, _, output = execute(argv, cwd, timeout=CALLGRIND_TIMEOUT)
     collected = COLLECTED.search(output)
     if collected is None:
         raise BenchmarkError(f"no instruction count from callgrind in {cwd}:\n{output[-2000:]}")

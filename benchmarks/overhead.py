@@ -95,9 +95,10 @@ def measure(commands: dict[str, Command], rounds: int, label: str = "") -> dict[
 
 
 def execute(
-    argv: Sequence[str], cwd: Path, allowed: Sequence[int] = (0, 1)
+    argv: Sequence[str], cwd: Path, allowed: Sequence[int] = (0, 1), timeout: float = TIMEOUT
 ) -> tuple[float, float, int, str]:
-    """Wall seconds, CPU seconds, peak RSS (KiB) and output of one subprocess.
+    """Wall seconds, CPU seconds, peak RSS (KiB) and output of one subprocess,
+    killed after `timeout` seconds.
 
     Output goes to a file, not a pipe: a daemon that inherits it cannot block us.
     """
@@ -105,7 +106,7 @@ def execute(
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
-        timer = threading.Timer(TIMEOUT, proc.kill)
+        timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
