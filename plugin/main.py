@@ -165,8 +165,8 @@ class DanglingTasksPlugin(Plugin):
         about are typeshed's: without unused-task they need no lookup.
         """
         tree = self._module_of(fullname)
-        checked = tree is not None and not tree.is_stub
-        if not checked and not self._unused_task:
+        checked = tree if tree is not None and not tree.is_stub else None
+        if checked is None and not self._unused_task:
             return None
         if name in self._retaining_functions or fullname in self._retaining_functions:
             return None
@@ -174,7 +174,7 @@ class DanglingTasksPlugin(Plugin):
             symbol = self._lookup(fullname)
         if not declared_to_return(self._lookup, fullname, symbol, TASK_CLASSES):
             return None
-        if tree is not None and checked and self._defined_in(tree, fullname):
+        if checked is not None and self._defined_in(checked, fullname):
             return "wrapper"
         return "task"
 
