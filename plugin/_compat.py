@@ -22,12 +22,6 @@ from mypy.types import Type
 
 from .guard import warn_once
 
-try:
-    from mypy.server.subexpr import get_subexpressions
-except ImportError:  # pragma: no cover - depends on the mypy release
-    get_subexpressions = None  # type: ignore[assignment]
-
-
 def _missing(accessor: str) -> None:
     import mypy.version
 
@@ -62,9 +56,12 @@ def name_expressions(func: FuncItem) -> list[NameExpr] | None:
 
     mypy's compiled subexpression finder (the one dmypy uses, in every
     supported mypy) does the walk: visitor classes cannot be subclassed from
-    interpreted code on compiled mypy.
+    interpreted code on compiled mypy.  Imported on first use, when a task
+    is held by a local: mypy itself loads dmypy's modules only in dmypy.
     """
-    if get_subexpressions is None:
+    try:
+        from mypy.server.subexpr import get_subexpressions
+    except ImportError:  # pragma: no cover - depends on the mypy release
         _missing("mypy.server.subexpr.get_subexpressions")
         return None
     return [expr for expr in get_subexpressions(func.body) if isinstance(expr, NameExpr)]
