@@ -56,8 +56,6 @@ class Knowledge(NamedTuple):
     #: `spawn = asyncio.create_task`: the function a variable stands for.
     alias_target: Callable[[str], str | None]
     unused_task: bool
-    #: Verdicts on the checked program's own pass-through wrappers.
-    wrappers: WrapperAnalysis
 
 
 # -- hooks --------------------------------------------------------------------
@@ -81,20 +79,32 @@ def task_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowled
 
 
 def wrapper_function_hook(
-    ctx: FunctionContext, *, fullname: str, display: str, knows: Knowledge
+    ctx: FunctionContext,
+    *,
+    fullname: str,
+    display: str,
+    wrappers: WrapperAnalysis,
+    knows: Knowledge,
 ) -> Type:
     """A function of a checked module declared to return a Task: a pass-through
-    wrapper is a spawner (wrappers.py); any other is left to unused-task."""
+    wrapper is a spawner (`wrappers`, the verdicts on the checked program's
+    own wrappers); any other is left to unused-task."""
     if is_task(ctx.default_return_type):
         api = ctx.api
         knows.reporter.report_if_dropped(
-            api, ctx.context, lambda: knows.wrappers.spawner(api, fullname, display)
+            api, ctx.context, lambda: wrappers.spawner(api, fullname, display)
         )
     return ctx.default_return_type
 
 
 def wrapper_method_hook(
-    ctx: MethodContext, *, method: str, fullname: str, route: MethodRoute, knows: Knowledge
+    ctx: MethodContext,
+    *,
+    method: str,
+    fullname: str,
+    route: MethodRoute,
+    wrappers: WrapperAnalysis,
+    knows: Knowledge,
 ) -> Type:
     """A method of a checked module declared to return a Task (see wrapper_function_hook)."""
     receiver = ctx.type
@@ -107,7 +117,7 @@ def wrapper_method_hook(
     api = ctx.api
     display = _method_display(receiver, method)
     knows.reporter.report_if_dropped(
-        api, ctx.context, lambda: knows.wrappers.spawner(api, fullname, display)
+        api, ctx.context, lambda: wrappers.spawner(api, fullname, display)
     )
     return ctx.default_return_type
 

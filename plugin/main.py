@@ -29,6 +29,7 @@ from .symbols import alias_target, aliased_function, class_has_base, declared_to
 
 if TYPE_CHECKING:
     from .checks import Knowledge
+    from .wrappers import WrapperAnalysis
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
@@ -59,6 +60,7 @@ class DanglingTasksPlugin(Plugin):
         "_retaining_functions",
         "_routes",
         "_knowledge",
+        "_wrappers",
         "_hooks",
         "_configured_modules",
         "_check_configured_names",
@@ -81,6 +83,7 @@ class DanglingTasksPlugin(Plugin):
         # Built on first need: they depend on which configured owners are modules.
         self._routes: dict[str, MethodRoute] | None = None
         self._knowledge: Knowledge | None = None
+        self._wrappers: WrapperAnalysis | None = None
         self._hooks: dict[str, AnyHook] = {}
         self._configured_modules = config.modules_named_in(self._config)
         self._check_configured_names = guarded(self._warn_about_missing_names, _nothing)
@@ -143,6 +146,7 @@ class DanglingTasksPlugin(Plugin):
                 "wrapper_function_hook",
                 fullname=fullname,
                 display=_short(fullname),
+                wrappers=self._wrapper_analysis(),
             )
         if returner == "task" and self._unused_task:
             spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
@@ -167,6 +171,7 @@ class DanglingTasksPlugin(Plugin):
                 method=name,
                 fullname=fullname,
                 route=route or MethodRoute(),
+                wrappers=self._wrapper_analysis(),
             )
         if returner == "task" and self._unused_task:
             return self._method_hook(name, route or MethodRoute())
@@ -215,20 +220,33 @@ class DanglingTasksPlugin(Plugin):
 
     def _knows(self) -> Knowledge:
         if self._knowledge is None:
-            from . import checks, wrappers
+            from . import checks
 
-            retaining = (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
-            names = wrappers.SpawnerNames(self._functions, self._method_routes(), retaining)
             self._knowledge = checks.Knowledge(
                 reporter=checks.Reporter(),
                 functions=self._functions,
                 routes=self._method_routes(),
-                retaining=retaining,
+                retaining=self._retaining_classes(),
                 alias_target=functools.partial(aliased_function, self._lookup),
                 unused_task=self._unused_task,
-                wrappers=wrappers.WrapperAnalysis(names, self._lookup, self._unused_task),
             )
         return self._knowledge
+
+    def _wrapper_analysis(self) -> WrapperAnalysis:
+        """Verdicts on the checked program's own wrappers, shared by their hooks.
+        Made, and wrappers.py loaded, on the first function declared to return
+        a Task: many programs have none."""
+        if self._wrappers is None:
+            from . import wrappers
+
+            names = wrappers.SpawnerNames(
+                self._functions, self._method_routes(), self._retaining_classes()
+            )
+            self._wrappers = wrappers.WrapperAnalysis(names, self._lookup, self._unused_task)
+        return self._wrappers
+
+    def _retaining_classes(self) -> tuple[str, ...]:
+        return (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
 
     def _method_routes(self) -> dict[str, MethodRoute]:
         if self._routes is None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -204,6 +207,46 @@ def test_a_missing_private_accessor_is_said_once_not_crashed_on(
     assert len(lines) == 2, lines
     assert "has no TypeChecker.tree" in lines[0] and "Please report" in lines[0]
     assert "has no TypeChecker.scope.stack" in lines[1]
+
+
+_LOADED = (
+    "import sys\n"
+    "from mypy import api\n"
+    "stdout, _, _ = api.run(sys.argv[1:])\n"
+    "print(stdout)\n"
+    "print(*sorted(name for name in sys.modules if name.startswith('mypy_dangling_tasks.')))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "loaded"),
+    [
+        ("async def main() -> None:\n    asyncio.create_task(work())\n", False),
+        (
+            "def spawn() -> asyncio.Task[None]:\n    return asyncio.create_task(work())\n"
+            "async def main() -> None:\n    spawn()\n",
+            True,
+        ),
+    ],
+    ids=["no-task-returner", "wrapper"],
+)
+def test_the_wrapper_analysis_loads_only_for_a_function_returning_a_task(
+    tmp_path: Path, source: str, loaded: bool
+) -> None:
+    """Most programs declare no function returning a Task: they never pay for
+    importing wrappers.py (a fresh process, so that no other test loaded it)."""
+    app = tmp_path / "app.py"
+    app.write_text("import asyncio\nasync def work() -> None: ...\n" + source, encoding="utf-8")
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nplugins = mypy_dangling_tasks\n", encoding="utf-8")
+    argv = ["--config-file", str(config), "--no-incremental", "--cache-dir", os.devnull, str(app)]
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED, *argv], capture_output=True, text=True, check=True
+    )
+    report, modules = run.stdout.rstrip("\n").rsplit("\n", 1)
+    assert "[dangling-task]" in report, run.stdout + run.stderr
+    assert "mypy_dangling_tasks.checks" in modules.split()
+    assert ("mypy_dangling_tasks.wrappers" in modules.split()) is loaded, modules
 
 
 def test_a_configured_function_costs_method_calls_of_its_name_no_lookup(
