@@ -22,6 +22,7 @@ from mypy.types import Type
 
 from .guard import warn_once
 
+
 def _missing(accessor: str) -> None:
     import mypy.version
 
