@@ -2,10 +2,11 @@
 
 mypy has no statement hook, so the spawner hooks ask this module whether the
 call they see sits where its value is thrown away.  The answer comes from an
-index of one scope (a module or a function body), built once on the first
-question asked in that scope and kept as long as mypy keeps the same
-statement list.  Only syntax is indexed here; whether the call creates a task
-is decided from types by the hooks.
+index of one scope (a module or a function body), kept as long as mypy keeps
+the same statement list.  It is built in parts: for each question, only the
+statements that span the call's line; the whole scope once the answer depends
+on how a local is read.  Only syntax is indexed here; whether the call
+creates a task is decided from types by the hooks.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ class ScopeIndex:
         "drops",
         "stores",
         "wait_locals",
+        "_in_function",
+        "_lines_indexed",
+        "_whole",
         "_read_names",
         "_reads_everything",
         "_methods_called",
@@ -114,6 +118,12 @@ class ScopeIndex:
     def __init__(self, scope: Scope, statements: list[Statement]) -> None:
         self.scope = scope
         self.statements = statements
+        self._in_function = isinstance(scope, FuncItem)
+        # A call's drop comes from its own statement alone, so a question
+        # needs only the statements on its line indexed; a local's reads
+        # (stores, wait_locals) need the whole scope, indexed then from scratch.
+        self._lines_indexed: set[int] = set()
+        self._whole = False
         self.drops: dict[Expression, Drop] = {}
         # NameExprs that are not reads: plain assignment targets, and the
         # tasks handed to an `asyncio.wait` whose "pending" part is lost
@@ -128,13 +138,26 @@ class ScopeIndex:
         self._methods_called: dict[str, tuple[str, ...]] = {}
 
     def drop_of(self, call: Expression) -> Drop | None:
+        if not self._whole and call.line not in self._lines_indexed:
+            self._lines_indexed.add(call.line)
+            _Indexer(self, in_function=self._in_function, line=call.line).block(self.statements)
         drop = self.drops.get(call)
+        if drop is not None and drop.locals_to_check and not self._whole:
+            self._index_whole_scope()
+            drop = self.drops.get(call)
         if drop is None or not drop.locals_to_check:
             return drop
         drop = self._through_wait(drop)
         if any(self._is_read(name) for name in drop.locals_to_check):
             return None
         return self._with_methods(drop)
+
+    def _index_whole_scope(self) -> None:
+        self.drops.clear()
+        self.stores.clear()
+        self.wait_locals.clear()
+        _Indexer(self, in_function=self._in_function).block(self.statements)
+        self._whole = True
 
     def _with_methods(self, drop: Drop) -> Drop:
         """Name first the local whose methods are called, and which ones."""
@@ -247,15 +270,9 @@ class IndexCache:
         statements = scope.defs if isinstance(scope, MypyFile) else scope.body.body
         index = self._by_list.get(id(statements))
         if index is None or index.statements is not statements:
-            index = build_index(scope, statements)
+            index = ScopeIndex(scope, statements)
             self._by_list[id(statements)] = index
         return index
-
-
-def build_index(scope: Scope, statements: list[Statement]) -> ScopeIndex:
-    index = ScopeIndex(scope, statements)
-    _Indexer(index, in_function=isinstance(scope, FuncItem)).block(statements)
-    return index
 
 
 def dropped_in_lambda(lambda_expr: LambdaExpr) -> dict[Expression, Drop]:
@@ -275,13 +292,20 @@ def is_underscore(name: str) -> bool:
 
 
 class _Indexer:
-    def __init__(self, index: ScopeIndex, *, in_function: bool) -> None:
+    """Records the drops (and stores) of statements; with `line`, only of the
+    statements that span that line, and of their nested ones that do."""
+
+    def __init__(self, index: ScopeIndex, *, in_function: bool, line: int | None = None) -> None:
         self.index = index
         self.in_function = in_function
+        self.line = line
 
     def block(self, statements: Sequence[Statement]) -> None:
+        line = self.line
         for stmt in statements:
-            self.statement(stmt)
+            # Without an end line (not set by every mypy), index it anyway.
+            if line is None or stmt.end_line is None or stmt.line <= line <= stmt.end_line:
+                self.statement(stmt)
 
     def statement(self, stmt: Statement) -> None:
         if isinstance(stmt, ExpressionStmt):
@@ -292,7 +316,7 @@ class _Indexer:
             self.wait_assignment(stmt)
         elif isinstance(stmt, ClassDef) and self.in_function:
             # A class body binds class attributes, not locals of the function.
-            _Indexer(self.index, in_function=False).block(stmt.defs.body)
+            _Indexer(self.index, in_function=False, line=self.line).block(stmt.defs.body)
         else:
             for block in _child_blocks(stmt, into_functions=False):
                 if not block.is_unreachable:
