@@ -97,6 +97,11 @@ class Drop(NamedTuple):
 
 DISCARDED: Final = Drop()
 
+# Each question on a new line scans the scope's statements for the ones that
+# span it; after this many lines the whole scope is indexed once instead, so
+# a function with thousands of spawner calls costs one walk, not one per call.
+LINES_BEFORE_WHOLE_SCOPE: Final = 8
+
 
 class ScopeIndex:
     """Dropped call positions of one scope, and what is needed to judge locals."""
@@ -139,8 +144,11 @@ class ScopeIndex:
 
     def drop_of(self, call: Expression) -> Drop | None:
         if not self._whole and call.line not in self._lines_indexed:
-            self._lines_indexed.add(call.line)
-            _Indexer(self, in_function=self._in_function, line=call.line).block(self.statements)
+            if len(self._lines_indexed) < LINES_BEFORE_WHOLE_SCOPE:
+                self._lines_indexed.add(call.line)
+                _Indexer(self, in_function=self._in_function, line=call.line).block(self.statements)
+            else:
+                self._index_whole_scope()
         drop = self.drops.get(call)
         if drop is not None and drop.locals_to_check and not self._whole:
             self._index_whole_scope()

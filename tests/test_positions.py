@@ -13,12 +13,26 @@ from pathlib import Path
 
 from mypy import build
 from mypy.modulefinder import BuildSource
-from mypy.nodes import CallExpr, Decorator, FuncDef, MypyFile, OverloadedFuncDef, Statement
+from mypy.nodes import (
+    CallExpr,
+    Decorator,
+    FuncDef,
+    MemberExpr,
+    MypyFile,
+    OverloadedFuncDef,
+    Statement,
+)
 from mypy.server.subexpr import get_subexpressions
 from mypy.options import Options
 
 from data_format import TARGET_PYTHON, module_name, parse_file
-from mypy_dangling_tasks.positions import Drop, Scope, ScopeIndex, iter_statements
+from mypy_dangling_tasks.positions import (
+    LINES_BEFORE_WHOLE_SCOPE,
+    Drop,
+    Scope,
+    ScopeIndex,
+    iter_statements,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "test-data"
 
@@ -29,6 +43,10 @@ def _analysed_trees() -> list[MypyFile]:
         for case in parse_file(path):
             if case.batchable and case.unparsable_here() is None:
                 sources[module_name(case)] = case.main
+    return _analysed(sources)
+
+
+def _analysed(sources: dict[str, str]) -> list[MypyFile]:
     options = Options()
     options.python_version = tuple(int(part) for part in TARGET_PYTHON.split("."))  # type: ignore[assignment]
     options.incremental = False
@@ -81,3 +99,25 @@ def test_an_index_of_the_call_s_line_answers_as_the_whole_scope() -> None:
                 dropped += expected is not None
     # About 2,300 calls, 440 of them dropped, on mypy 2.4.1.
     assert compared > 1000 and dropped > 300, (compared, dropped)
+
+
+def test_a_scope_asked_about_many_lines_is_indexed_whole_once() -> None:
+    calls = 3 * LINES_BEFORE_WHOLE_SCOPE
+    body = "".join(f"    asyncio.create_task(work())\n    x{i} = 1\n" for i in range(calls))
+    source = f"import asyncio\nasync def work() -> None: ...\ndef spawn() -> None:\n{body}"
+    [tree] = _analysed({"many": source})
+    [(function, spawns)] = [
+        (scope, [c for c in found if isinstance(c.callee, MemberExpr)])
+        for scope, found in _scopes_and_calls(tree)
+        if isinstance(scope, FuncDef) and scope.name == "spawn"
+    ]
+    assert len(spawns) == calls
+    index = ScopeIndex(function, _statements(function))
+    for asked, call in enumerate(spawns, start=1):
+        assert index.drop_of(call) is not None
+        if asked <= LINES_BEFORE_WHOLE_SCOPE:
+            # Only the lines asked about so far are indexed.
+            assert len(index.drops) == asked
+        else:
+            # Then the whole body, once: every spawner call's drop is known.
+            assert len(index.drops) == calls
