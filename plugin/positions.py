@@ -316,16 +316,21 @@ class _Indexer:
                 self.statement(stmt)
 
     def statement(self, stmt: Statement) -> None:
+        # The isinstance tests before each call skip, for most statements,
+        # a Python call that would find nothing: walking a function body is
+        # the largest part of the hooks' work.
         if isinstance(stmt, ExpressionStmt):
             self.value(stmt.expr, DISCARDED)
-            self.wait_result(stmt.expr, DISCARDED)
+            if isinstance(stmt.expr, AwaitExpr):
+                self.wait_result(stmt.expr, DISCARDED)
         elif isinstance(stmt, AssignmentStmt):
             self.assignment(stmt)
-            self.wait_assignment(stmt)
+            if isinstance(stmt.rvalue, AwaitExpr):
+                self.wait_assignment(stmt)
         elif isinstance(stmt, ClassDef) and self.in_function:
             # A class body binds class attributes, not locals of the function.
             _Indexer(self.index, in_function=False, line=self.line).block(stmt.defs.body)
-        else:
+        elif isinstance(stmt, COMPOUND_STATEMENTS):
             for block in _child_blocks(stmt, into_functions=False):
                 if not block.is_unreachable:
                     self.block(block.body)
@@ -333,6 +338,8 @@ class _Indexer:
     def assignment(self, stmt: AssignmentStmt) -> None:
         for lvalue in stmt.lvalues:
             self._note_stores(lvalue)
+        if not isinstance(stmt.rvalue, MAY_DROP_A_CALL):
+            return
         if len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], (TupleExpr, ListExpr)):
             self._unpack(stmt.lvalues[0], stmt.rvalue)
             return
@@ -512,6 +519,25 @@ def _argument(call: CallExpr, name: str, position: int | None = None) -> Express
     return None
 
 
+# What `_Indexer.value` looks into: a call, a walrus, and each kind of
+# expression `_dropped_parts` has parts of (test_positions checks both lists).
+MAY_DROP_A_CALL: Final = (
+    CallExpr,
+    AssignmentExpr,
+    OpExpr,
+    ConditionalExpr,
+    ListExpr,
+    SetExpr,
+    TupleExpr,
+    DictExpr,
+    ListComprehension,
+    SetComprehension,
+    DictionaryComprehension,
+    CastExpr,
+    AssertTypeExpr,
+)
+
+
 def _dropped_parts(expr: Expression) -> Iterator[Expression]:
     """Sub-expressions whose value is lost when the value of `expr` is."""
     if isinstance(expr, OpExpr):
@@ -542,6 +568,20 @@ def _is_type_checking_guard(expr: Expression) -> bool:
     if isinstance(expr, (NameExpr, MemberExpr)):
         return expr.name in TYPE_CHECKING_GUARDS
     return False
+
+
+# The statements `_child_blocks` finds blocks in, functions left out
+# (test_positions checks the two lists agree).
+COMPOUND_STATEMENTS: Final = (
+    IfStmt,
+    ForStmt,
+    WhileStmt,
+    WithStmt,
+    TryStmt,
+    MatchStmt,
+    Block,
+    ClassDef,
+)
 
 
 def _child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:

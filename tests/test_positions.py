@@ -8,6 +8,7 @@ index already asked about other lines, and by a whole-scope index must agree.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from mypy.server.subexpr import get_subexpressions
 from mypy.options import Options
 
 from data_format import TARGET_PYTHON, module_name, parse_file
+from mypy_dangling_tasks import positions
 from mypy_dangling_tasks.positions import (
     LINES_BEFORE_WHOLE_SCOPE,
     Drop,
@@ -121,3 +123,33 @@ def test_a_scope_asked_about_many_lines_is_indexed_whole_once() -> None:
         else:
             # Then the whole body, once: every spawner call's drop is known.
             assert len(index.drops) == calls
+
+
+def _isinstance_classes(function: ast.AST, *, stop_at: str | None = None) -> set[str]:
+    """The classes named in isinstance() tests in `function`, up to the test of `stop_at`."""
+    found: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == stop_at:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call):
+                    inner.func = ast.Name("skipped")  # the branch `stop_at` guards
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+            classes = node.args[1]
+            items = classes.elts if isinstance(classes, ast.Tuple) else [classes]
+            found.update(item.id for item in items if isinstance(item, ast.Name))
+    return found
+
+
+def _function(tree: ast.Module, name: str) -> ast.AST:
+    return next(
+        node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == name
+    )
+
+
+def test_the_shortcuts_of_the_walk_name_every_kind_it_looks_into() -> None:
+    tree = ast.parse(Path(positions.__file__).read_text(encoding="utf-8"))
+    parts = _isinstance_classes(_function(tree, "_dropped_parts"))
+    assert {c.__name__ for c in positions.MAY_DROP_A_CALL} == parts | {"CallExpr", "AssignmentExpr"}
+    assert {"CallExpr", "AssignmentExpr"} <= _isinstance_classes(_function(tree, "value"))
+    blocks = _isinstance_classes(_function(tree, "_child_blocks"), stop_at="into_functions")
+    assert {c.__name__ for c in positions.COMPOUND_STATEMENTS} == blocks
