@@ -311,14 +311,14 @@ class _Indexer:
     def block(self, statements: Sequence[Statement]) -> None:
         line = self.line
         for stmt in statements:
-            # Without an end line (not set by every mypy), index it anyway.
+            # A statement without an end line (not parsed from source) is indexed anyway.
             if line is None or stmt.end_line is None or stmt.line <= line <= stmt.end_line:
                 self.statement(stmt)
 
     def statement(self, stmt: Statement) -> None:
         # The isinstance tests before each call skip, for most statements,
-        # a Python call that would find nothing: walking a function body is
-        # the largest part of the hooks' work.
+        # a Python call that would find nothing (a whole-scope walk visits
+        # every statement).
         if isinstance(stmt, ExpressionStmt):
             self.value(stmt.expr, DISCARDED)
             if isinstance(stmt.expr, AwaitExpr):
