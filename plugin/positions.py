@@ -146,7 +146,8 @@ class ScopeIndex:
         if not self._whole and call.line not in self._lines_indexed:
             if len(self._lines_indexed) < LINES_BEFORE_WHOLE_SCOPE:
                 self._lines_indexed.add(call.line)
-                _Indexer(self, in_function=self._in_function, line=call.line).block(self.statements)
+                indexer = _Indexer(self, in_function=self._in_function, line=call.line)
+                indexer.block(self.statements)
             else:
                 self._index_whole_scope()
         drop = self.drops.get(call)
