@@ -24,27 +24,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, get_args
 
+from instructions import COLLECTED
 from overhead import COLD_FLAGS, write_configs
 from packages import DEFAULT_CACHE, fetch, package_dir, select
 
 PARTS: Final = ("decisions", "hooks", "whole")
-COLLECTED: Final = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
-HOOKS: Final = (
-    "spawner_function_hook",
-    "task_function_hook",
-    "wrapper_function_hook",
-    "wrapper_method_hook",
-    "method_hook",
-)
 
 
 def _through_map(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,7 +65,7 @@ def inner(part: str, mypy_args: list[str]) -> None:
     questions: list[tuple[Callable[[str], Any], str]] = []
     plugins: list[main.DanglingTasksPlugin] = []
     if part == "hooks":
-        for name in HOOKS:
+        for name in get_args(main.HookName):  # every hook function main.py binds
             setattr(checks, name, _through_map(getattr(checks, name)))
     elif part == "whole":
         whole = positions.ScopeIndex._index_whole_scope

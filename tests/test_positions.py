@@ -23,8 +23,8 @@ from mypy.nodes import (
     OverloadedFuncDef,
     Statement,
 )
-from mypy.server.subexpr import get_subexpressions
 from mypy.options import Options
+from mypy.server.subexpr import get_subexpressions
 
 from data_format import TARGET_PYTHON, module_name, parse_file
 from mypy_dangling_tasks import positions
