@@ -8,7 +8,7 @@ Every hook returns the type mypy inferred, unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Final, NamedTuple, Union
+from typing import TYPE_CHECKING, Final, Union
 
 from mypy.nodes import (
     ArgKind,
@@ -35,6 +35,7 @@ from .asyncio_types import (
 )
 from .names import ADD_DONE_CALLBACK
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
+from .records import Record
 from .spawners import MethodRoute, Spawner
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 LazySpawner = Union[Spawner, Callable[[], Union[Spawner, None]]]
 
 
-class Knowledge(NamedTuple):
+class Knowledge(Record):
     """The spawner table merged with the user's configuration, and the shared reporter."""
 
     reporter: Reporter

@@ -13,12 +13,14 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
+
+from .records import Record
 
 INI_SECTION: Final = "mypy_dangling_tasks"
 TOML_SECTION: Final = "tool.mypy_dangling_tasks"
@@ -31,7 +33,7 @@ ALLOWED: Final = {
 }
 
 
-class Config(NamedTuple):
+class Config(Record):
     spawners: tuple[str, ...] = ()
     self_retaining: tuple[str, ...] = ()
     source: str | None = None
@@ -56,7 +58,7 @@ def section_name(config: Config) -> str:
     return TOML_SECTION if source.endswith(".toml") else INI_SECTION
 
 
-class LoadResult(NamedTuple):
+class LoadResult(Record):
     config: Config
     errors: list[str]
 

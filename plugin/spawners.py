@@ -9,7 +9,7 @@ shape (see `function_spawners` and `method_routes`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Final, NamedTuple
+from typing import Final
 
 from mypy.errorcodes import ErrorCode
 
@@ -25,9 +25,10 @@ from .names import (
     SHIELD,
     TASK_CLASSES,
 )
+from .records import Record
 
 
-class Spawner(NamedTuple):
+class Spawner(Record):
     """A call whose result is the only strong reference to new work."""
 
     #: The name the user reads; for a method, the class is put in front of it.
@@ -49,7 +50,7 @@ class Spawner(NamedTuple):
     through: str = ""
 
 
-class Registrar(NamedTuple):
+class Registrar(Record):
     """A method that calls a callback and throws its result away."""
 
     #: Receivers (and their subclasses) whose method of this name registers.
@@ -59,7 +60,7 @@ class Registrar(NamedTuple):
     callback: int
 
 
-class MethodRoute(NamedTuple):
+class MethodRoute(Record):
     """Everything one method name can mean, judged from the receiver's class."""
 
     #: Receivers whose method of this name is a spawner.
