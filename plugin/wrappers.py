@@ -60,7 +60,7 @@ from .names import (
 from .positions import child_blocks, iter_statements
 from .records import Record
 from .spawners import MethodRoute, Spawner
-from .symbols import Lookup, aliased_function
+from .symbols import Lookup, aliased_function, inherited_method, named_node
 
 Callee = Union[FuncDef, Decorator]
 
@@ -138,14 +138,7 @@ class WrapperAnalysis:
 
     def _callee(self, fullname: str) -> Callee | None:
         """The function or method `fullname` names, if it is one."""
-        symbol = self._lookup(fullname)
-        node: object = symbol.node if symbol is not None else None
-        if node is None:
-            # Inherited methods are not in the class's own names.
-            owner, _, method = fullname.rpartition(".")
-            owner_symbol = self._lookup(owner) if owner else None
-            info = owner_symbol.node if owner_symbol is not None else None
-            node = info.get_method(method) if isinstance(info, TypeInfo) else None
+        node = named_node(self._lookup, fullname, self._lookup(fullname))
         return node if isinstance(node, (FuncDef, Decorator)) else None
 
     def verdict(
@@ -293,7 +286,7 @@ class WrapperAnalysis:
                 if has_any_base(info, (*names.retaining, *route.retaining_owners)):
                     return None
                 return route.spawner._replace(display=f"{info.name}.{callee.name}")
-            method = info.get_method(callee.name)
+            method = inherited_method(info, callee.name)
             if isinstance(method, (FuncDef, Decorator)):
                 return self._through_local(method)
         return None
