@@ -71,7 +71,14 @@ def load(config_file: str | None) -> LoadResult:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadResult(Config(), [f"{config_file}: error: cannot read the config file: {exc}"])
-    reader = _TomlReader if path.suffix == ".toml" else _IniReader
+    toml = path.suffix == ".toml"
+    if (INI_SECTION if toml else f"[{INI_SECTION}]") not in text:
+        # No section of the plugin's: most projects configure nothing for it,
+        # and need not pay for parsing the file a second time (mypy has parsed
+        # it, so no error is lost).  An INI section is its literal header; TOML
+        # has other spellings (`[tool]` and a key), which all name the section.
+        return LoadResult(Config(), [])
+    reader = _TomlReader if toml else _IniReader
     return reader(config_file, text).read()
 
 

@@ -154,3 +154,27 @@ def test_config_data_is_stable_and_sorted() -> None:
 def test_missing_config_file_means_defaults() -> None:
     result = config.load(None)
     assert result.errors == [] and result.config == config.Config()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "spawners"),
+    [
+        ("mypy.ini", "[mypy]\nplugins = mypy_dangling_tasks\n", ()),
+        ("setup.cfg", "[mypy]\nplugins = x\n\n[mypy_dangling_tasks]\nspawners = a.b\n", ("a.b",)),
+        ("pyproject.toml", '[tool.mypy]\nplugins = ["mypy_dangling_tasks"]\n', ()),
+        ("pyproject.toml", '[tool.mypy_dangling_tasks]\nspawners = ["a.b"]\n', ("a.b",)),
+        ("pyproject.toml", '[tool . "mypy_dangling_tasks"]\nspawners = ["a.b"]\n', ("a.b",)),
+        ("pyproject.toml", '[tool]\nmypy_dangling_tasks = { spawners = ["a.b"] }\n', ("a.b",)),
+        ("pyproject.toml", 'tool.mypy_dangling_tasks.spawners = ["a.b"]\n', ("a.b",)),
+    ],
+)
+def test_the_section_is_read_in_every_spelling_and_only_then(
+    tmp_path: Path, name: str, text: str, spawners: tuple[str, ...]
+) -> None:
+    """A file without the section is not parsed again; every spelling of it is."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = config.load(str(path))
+    assert result.errors == []
+    assert result.config.spawners == spawners
+    assert result.config.source == (str(path) if spawners else None)
