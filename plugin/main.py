@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Dict, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 
 from mypy.errors import CompileError
 from mypy.nodes import MypyFile, SymbolTableNode, Var
@@ -28,12 +28,15 @@ from .spawners import MethodRoute, Spawner, function_spawners, method_routes
 from .symbols import alias_target, aliased_function, class_has_base, declared_to_return
 
 if TYPE_CHECKING:
+    # Only for the type checker: typing's generic aliases are built by Python
+    # code, which mypy would run on every start for nothing.
     from .checks import Knowledge
     from .wrappers import WrapperAnalysis
 
-FunctionHook = Callable[[FunctionContext], Type]
-MethodHook = Callable[[MethodContext], Type]
-AnyHook = Callable[[Any], Type]
+    FunctionHook = Callable[[FunctionContext], Type]
+    MethodHook = Callable[[MethodContext], Type]
+    AnyHook = Callable[[Any], Type]
+
 # The hook functions of checks.py that _hook binds (test_self checks each one exists).
 HookName = Literal[
     "spawner_function_hook",
@@ -308,7 +311,7 @@ class DanglingTasksPlugin(Plugin):
                     )
 
 
-class _Answers(Dict[str, Optional[AnyHook]]):
+class _Answers(dict[str, "AnyHook | None"]):
     """The hook for each fullname, decided by `decide` when first asked for, and
     kept for the next question unless the decision read a variable."""
 
