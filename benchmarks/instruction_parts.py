@@ -85,7 +85,7 @@ def inner(part: str, mypy_args: list[str]) -> None:
         plugin = plugins[-1]
 
         def again(decide: Callable[[str], Any], name: str) -> Any:
-            plugin._read_variable = False
+            plugin._variables_read.clear()
             return decide(name)
 
         for _ in itertools.starmap(again, questions):

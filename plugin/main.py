@@ -68,7 +68,7 @@ class DanglingTasksPlugin(Plugin):
         "_configured_modules",
         "_check_configured_names",
         "_warned",
-        "_read_variable",
+        "_variables_read",
         "_function_hooks",
         "_method_hooks",
         "_defined_functions",
@@ -93,9 +93,9 @@ class DanglingTasksPlugin(Plugin):
         self._warned: set[str] = set()
         # Answers that depend only on what mypy has parsed and analysed, kept
         # until it parses a module again (get_additional_deps; dmypy re-parses
-        # the modules it updates).  An answer that read a variable is not kept:
-        # its type may still be inferred later in the run.
-        self._read_variable = False
+        # the modules it updates).  The variables a decision read, with the
+        # types they had: mypy may infer a variable's type after the question.
+        self._variables_read: list[tuple[Var, Type | None]] = []
         self._function_hooks = _Answers(self, self._decide_function_hook)
         self._method_hooks = _Answers(self, self._decide_method_hook)
         # mypy asks every plugin about every call, tens of thousands of times
@@ -120,8 +120,8 @@ class DanglingTasksPlugin(Plugin):
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module's syntax and meaning may have changed: forget every answer.
-        self._function_hooks.clear()
-        self._method_hooks.clear()
+        self._function_hooks.forget()
+        self._method_hooks.forget()
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
@@ -264,7 +264,7 @@ class DanglingTasksPlugin(Plugin):
     def _lookup(self, fullname: str) -> SymbolTableNode | None:
         symbol = self.lookup_fully_qualified(fullname) if self._modules is not None else None
         if symbol is not None and isinstance(symbol.node, Var):
-            self._read_variable = True  # its type may be inferred later in the run
+            self._variables_read.append((symbol.node, symbol.node.type))
         return symbol
 
     def _has_base(self, owner: str, bases: tuple[str, ...]) -> bool:
@@ -312,8 +312,15 @@ class DanglingTasksPlugin(Plugin):
 
 
 class _Answers(dict[str, "AnyHook | None"]):
-    """The hook for each fullname, decided by `decide` when first asked for, and
-    kept for the next question unless the decision read a variable."""
+    """The hook for each fullname, decided by `decide` when first asked for.
+
+    An answer that read variables (`spawn = asyncio.create_task`) is kept
+    aside with the types they had, and given again only while each still has
+    the same type: mypy infers a variable's type when it checks the variable's
+    module, which may come after the first question, and a dmypy update may
+    infer it again.  (`distributed.metrics.time`, a variable, is asked about
+    232 times in a run on distributed.)
+    """
 
     def __init__(
         self, plugin: DanglingTasksPlugin, decide: Callable[[str], AnyHook | None]
@@ -321,13 +328,27 @@ class _Answers(dict[str, "AnyHook | None"]):
         super().__init__()
         self._plugin = plugin
         self._decide = decide
+        self._kept_with_types: dict[
+            str, tuple[tuple[tuple[Var, Type | None], ...], AnyHook | None]
+        ] = {}
 
     def __missing__(self, fullname: str) -> AnyHook | None:
-        self._plugin._read_variable = False
+        kept = self._kept_with_types.get(fullname)
+        if kept is not None and all(variable.type is seen for variable, seen in kept[0]):
+            return kept[1]
+        read = self._plugin._variables_read
+        read.clear()
         hook = self._decide(fullname)
-        if not self._plugin._read_variable:
+        if read:
+            self._kept_with_types[fullname] = (tuple(read), hook)
+            read.clear()
+        else:
             self[fullname] = hook
         return hook
+
+    def forget(self) -> None:
+        self.clear()
+        self._kept_with_types.clear()
 
 
 def _default_type(ctx: FunctionContext | MethodContext) -> Type:

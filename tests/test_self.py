@@ -116,15 +116,27 @@ def _signature_of(fullname: str) -> CallableType:
                         definition=definition)
 
 
-def test_an_answer_that_read_a_variable_is_not_remembered() -> None:
+def test_an_answer_that_read_a_variable_is_given_again_only_while_its_type_is_the_same() -> None:
     """`spawn = asyncio.create_task`: until mypy infers the variable's type the
-    answer is "no hook"; once it has, the next question must see the spawner."""
+    answer is "no hook"; once it has, the next question must see the spawner,
+    and a type inferred again (a dmypy update) must be read again."""
     plugin = main.DanglingTasksPlugin(Options())
     tree, variable = _module_with_variable("app", "spawn")
     plugin.set_modules({"app": tree})
     assert plugin.get_function_hook("app.spawn") is None
     variable.type = _signature_of(names.CREATE_TASK)
+    hook = plugin.get_function_hook("app.spawn")
+    assert hook is not None
+    decided = []
+    decide = plugin._function_hooks._decide
+    plugin._function_hooks._decide = lambda name: decided.append(name) or decide(name)
+    assert plugin.get_function_hook("app.spawn") is hook
+    assert decided == []  # the variable's type is the one read: the answer is kept
+    variable.type = _signature_of("app.not_a_spawner")
+    assert plugin.get_function_hook("app.spawn") is None
+    variable.type = _signature_of(names.CREATE_TASK)  # equal, but another object
     assert plugin.get_function_hook("app.spawn") is not None
+    assert decided == ["app.spawn", "app.spawn"]
     # Answers about other names are remembered until mypy parses a module again.
     assert plugin.get_function_hook("app.other") is None
     assert "app.other" in plugin._function_hooks
