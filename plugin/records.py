@@ -20,6 +20,7 @@ never evaluated.  test_records.py holds it to NamedTuple's behaviour.
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -83,8 +84,9 @@ else:
 
         def _replace(self: _R, **changes: Any) -> _R:
             values = [changes.pop(field, value) for field, value in zip(self._fields, self)]
-            if changes:
-                raise ValueError(f"got unexpected field names: {list(changes)!r}")
+            if changes:  # namedtuple's error: a TypeError since Python 3.13
+                error = TypeError if sys.version_info >= (3, 13) else ValueError
+                raise error(f"got unexpected field names: {list(changes)!r}")
             return tuple.__new__(type(self), values)
 
         def _asdict(self) -> dict[str, Any]:

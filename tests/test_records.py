@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import pickle
+import sys
 import typing
 from pathlib import Path
 from typing import Any, Callable
@@ -80,7 +81,7 @@ def test_a_record_describes_its_fields_as_a_named_tuple_does() -> None:
         (lambda cls: cls(), TypeError),
         (lambda cls: cls("a", 1, (), 4), TypeError),
         (lambda cls: cls("a", colour="red"), TypeError),
-        (lambda cls: cls("a")._replace(colour="red"), ValueError),
+        (lambda cls: cls("a")._replace(colour="red"), TypeError if sys.version_info >= (3, 13) else ValueError),
         (lambda cls: cls._make(["a"]), TypeError),
     ],
 )
