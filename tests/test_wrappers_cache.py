@@ -8,7 +8,9 @@ with a warm cache and a dmypy recheck report exactly what a cold run reports:
 * the wrapper's own module reads a declaration of another module (the class
   of its receiver); the edit there flips the verdict;
 * a wrapper in another module turns from pass-through to keeping and back:
-  the caller's module is not judged from that body, so nothing may change.
+  the caller's module is not judged from that body, so nothing may change;
+* a variable (`spawn = helpers.make`) stands for a spawner, then for a plain
+  function, then for the spawner again: its answer is kept with its type.
 """
 
 from __future__ import annotations
@@ -100,6 +102,34 @@ async def main() -> None:
     spawn(work())
 """
 
+# app.py's variable `spawn` is whatever helpers.make is: the answer about it
+# is kept with the variable's type, which must be read again after the edit.
+ALIAS_APP: Final = """\
+import helpers
+
+spawn = helpers.make
+
+
+async def work() -> None: ...
+
+
+async def main() -> None:
+    spawn(work())
+"""
+SPAWNER_ALIAS_HELPERS: Final = """\
+import asyncio
+
+make = asyncio.create_task
+"""
+PLAIN_FUNCTION_HELPERS: Final = """\
+from collections.abc import Coroutine
+from typing import Any
+
+
+def make(c: Coroutine[Any, Any, None]) -> None:
+    c.close()
+"""
+
 SCENARIOS: Final = {
     # name: (mypy.ini, app.py, the helpers.py versions in order, whether the verdict flips)
     "receiver-class-in-another-module": (
@@ -111,6 +141,12 @@ SCENARIOS: Final = {
         CALLER_APP,
         (PASS_THROUGH_HELPERS, KEEPING_HELPERS, PASS_THROUGH_HELPERS),
         False,
+    ),
+    "variable-alias-of-another-module": (
+        mypy_ini(),
+        ALIAS_APP,
+        (SPAWNER_ALIAS_HELPERS, PLAIN_FUNCTION_HELPERS, SPAWNER_ALIAS_HELPERS),
+        True,
     ),
 }
 
