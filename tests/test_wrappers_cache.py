@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+from mypy.version import __version__ as mypy_version
 
 from integration_helpers import clean_env, describe, mypy_ini, run_command, write_source
 
@@ -149,6 +150,15 @@ SCENARIOS: Final = {
         True,
     ),
 }
+# When mypy 1.15.0 and older load a function from their cache they do not link
+# its type back to its definition (1.19.1's fixup.py sets `definition`), so a
+# warm run cannot tell that `make = asyncio.create_task` names a spawner: the
+# alias is missed with a warm cache.  Seen on mypy 1.10.1 and 1.15.0, with this
+# version of the plugin and with the one before answers were kept; 1.16 to
+# 1.18 are not tested.
+ALIAS_LOSES_DEFINITION_FROM_CACHE: Final = tuple(
+    int(part) for part in mypy_version.split("+")[0].split(".")[:2]
+) < (1, 16)
 
 
 def _findings(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -214,7 +224,21 @@ def daemon(tmp_path: Path) -> Iterator[_Daemon]:
         started.stop()
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                name == "variable-alias-of-another-module" and ALIAS_LOSES_DEFINITION_FROM_CACHE,
+                reason="known limitation on mypy < 1.16: a warm run misses a variable alias of "
+                "a spawner whose module comes from the cache (no definition on its type)",
+                strict=True,
+            ),
+        )
+        for name in sorted(SCENARIOS)
+    ],
+)
 def test_warm_cache_and_dmypy_report_what_a_cold_run_reports(
     scenario: str, tmp_path: Path, daemon: _Daemon
 ) -> None:
