@@ -136,7 +136,7 @@ class DanglingTasksPlugin(Plugin):
         if fullname not in self._functions and "." in fullname:
             symbol = self._lookup(fullname)
             # `spawn = asyncio.create_task`: mypy asks with the variable's name.
-            target = alias_target(symbol)
+            target = alias_target(symbol, self._lookup)
             if target is not None:
                 fullname, symbol = target, None
         spawner = self._functions.get(fullname)

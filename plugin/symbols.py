@@ -89,17 +89,35 @@ def aliased_function(lookup: Lookup, fullname: str) -> str | None:
     """The function a variable stands for (`spawn = asyncio.create_task`), if any."""
     if "." not in fullname:
         return None
-    return alias_target(lookup(fullname))
+    return alias_target(lookup(fullname), lookup)
 
 
-def alias_target(symbol: SymbolTableNode | None) -> str | None:
-    """The function the variable `symbol` stands for, if it is one that does."""
+def alias_target(symbol: SymbolTableNode | None, lookup: Lookup) -> str | None:
+    """The function the variable `symbol` stands for, if it is one that does.
+
+    A function type mypy built in this run links to its definition.  One it
+    loaded from its cache does not (mypy 1.19 links a cached function's own
+    type again, not the copy a variable holds), but a generic function's type
+    variables carry its fullname, which the cache keeps (mypy 1.11 and
+    newer): so a warm run finds what a cold one finds.  `lookup` checks that
+    the fullname is a function's, not a generic class's (a method read from a
+    class, `Task.get_coro`, holds the class's type variables).
+    """
     node = symbol.node if symbol is not None else None
     if not isinstance(node, Var):
         return None
     signature = get_proper_type(node.type)
     if isinstance(signature, Overloaded):
         signature = signature.items[0]
-    if isinstance(signature, CallableType) and signature.definition is not None:
+    if not isinstance(signature, CallableType):
+        return None
+    if signature.definition is not None:
         return signature.definition.fullname
+    if not signature.variables:
+        return None
+    # An overload's items are numbered: "asyncio.tasks.gather#0".
+    fullname = signature.variables[0].id.namespace.partition("#")[0]
+    function = lookup(fullname) if fullname else None
+    if function is not None and isinstance(function.node, (FuncDef, OverloadedFuncDef, Decorator)):
+        return fullname
     return None

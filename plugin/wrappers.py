@@ -60,7 +60,7 @@ from .names import (
 from .positions import child_blocks, iter_statements
 from .records import Record
 from .spawners import MethodRoute, Spawner
-from .symbols import Lookup, aliased_function, inherited_method, named_node
+from .symbols import Lookup, alias_target, inherited_method, named_node
 
 Callee = Union[FuncDef, Decorator]
 
@@ -261,7 +261,8 @@ class WrapperAnalysis:
             if isinstance(node, Var) and target and self._tree is not None:
                 self._note_read(target)
                 # `spawn = asyncio.create_task` at module level.
-                alias = aliased_function(_names_of(self._tree), target)
+                symbol = _names_of(self._tree)(target)
+                alias = alias_target(symbol, self._noted_lookup)
                 spawner = names.function(alias) if alias is not None else None
                 if spawner is not None:
                     return spawner
@@ -290,6 +291,10 @@ class WrapperAnalysis:
             if isinstance(method, (FuncDef, Decorator)):
                 return self._through_local(method)
         return None
+
+    def _noted_lookup(self, fullname: str) -> SymbolTableNode | None:
+        self._note_read(fullname)
+        return self._lookup(fullname)
 
     def _note_read(self, fullname: str) -> None:
         if self._tree is not None and not fullname.startswith(self._tree.fullname + "."):
