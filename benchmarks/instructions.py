@@ -1,6 +1,7 @@
 """The plugin's cold overhead in instructions: a measure that load does not move.
 
-    python benchmarks/instructions.py [--packages NAME ...] [--jobs N] [--seed N] [--null-baseline]
+    python benchmarks/instructions.py [--packages NAME ...] [--jobs N] [--seed N] [--layouts N]
+                                      [--null-baseline]
 
 Wall and CPU time (overhead.py) vary by 10-30% between identical runs on a
 shared or virtual machine, far more than the +1% the plugin may cost.  The
@@ -17,6 +18,16 @@ per-process string hash.  With a random seed per run, the plain and plugin
 runs of discord.py differed by 1.7% in instructions, mypy calling
 is_overlapping_types from one place 18,583 times in one and 16,684 in the
 other; with seed 0 for both the calls were the same and 1.0% remained.
+
+The seed does not fix everything: mypy hashes some of its objects by
+identity, that is by address, so how much work it does also depends on where
+earlier allocations put them.  37 more environment variables (40 bytes
+each, 0.06 million instructions to read) moved plain mypy on aiortc by 10.4
+million instructions (0.16%), and a plugin that allocates more moves mypy's
+work the same way.  `--layouts N` runs each side N times, the n-th
+with 37 * n such variables, and prints the mean of each side and its spread
+(largest minus smallest): a difference between versions smaller than the
+spread is not one.
 
 Instructions are not time (a cache miss costs more than an add), so this
 complements overhead.py rather than replacing it.  The plugin's modules are
@@ -47,11 +58,19 @@ COLLECTED: Final = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
 #: Counting is about 40 times slower than a plain run, and slower still on a
 #: busy machine: overhead.py's 15 minutes killed distributed's run in one.
 CALLGRIND_TIMEOUT: Final = 4 * 3600.0
+LAYOUT_STEP: Final = 37
 
 
-def instructions(config: Path, cwd: Path, targets: Sequence[str], seed: int) -> tuple[int, int]:
-    """(instructions, dangling-task findings) of one cold mypy run under callgrind."""
-    argv = ["env", f"PYTHONHASHSEED={seed}",
+def instructions(
+    config: Path, cwd: Path, targets: Sequence[str], seed: int, layout: int
+) -> tuple[int, int]:
+    """(instructions, dangling-task findings) of one cold mypy run under callgrind.
+
+    `layout` n sets 37 * n padding environment variables: the same run with
+    its objects at other addresses (see the module's docstring).
+    """
+    padding = [f"DANGLING_LAYOUT_{index}={'x' * 40}" for index in range(LAYOUT_STEP * layout)]
+    argv = ["env", *padding, f"PYTHONHASHSEED={seed}",
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={os.devnull}",
             sys.executable, "-m", "mypy", "--config-file", str(config), *COLD_FLAGS, *targets]
     _, _, _, output = execute(argv, cwd, timeout=CALLGRIND_TIMEOUT)
@@ -66,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--packages", nargs="+", metavar="NAME", default=list(DEFAULT_PACKAGES))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0, help="PYTHONHASHSEED of both sides")
+    parser.add_argument("--layouts", type=int, default=1,
+                        help="runs per side, each with its objects at other addresses")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="packages cache")
     parser.add_argument("--null-baseline", action="store_true",
                         help="the plain side loads null_plugin.py, a plugin that does nothing")
@@ -78,28 +99,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: mypy_dangling_tasks is not installed", file=sys.stderr)
         return 2
     compileall.compile_dir(Path(spec.origin).parent, quiet=1)
+    layouts = range(max(1, args.layouts))
     with tempfile.TemporaryDirectory(prefix="dangling-instructions-") as tmp:
         configs = write_configs(Path(tmp), null_baseline=args.null_baseline)
         try:
             fetched = fetch(args.packages, args.cache)
-            jobs = {(package.name, side): (configs[side], package_dir(package, args.cache),
-                                           [folder.name for folder in fetched[package.name]])
-                    for package in select(args.packages) for side in SIDES}
+            jobs = {(package.name, side, layout): (configs[side], package_dir(package, args.cache),
+                                                   [folder.name for folder in fetched[package.name]])
+                    for package in select(args.packages) for side in SIDES
+                    for layout in layouts}
             with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-                futures = {key: pool.submit(instructions, *job, args.seed)
+                futures = {key: pool.submit(instructions, *job, args.seed, key[2])
                            for key, job in jobs.items()}
                 results = {key: future.result() for key, future in futures.items()}
         except (BenchmarkError, FetchError, KeyError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    print(f"{'package':14} {'plain':>16} {'plugin':>16} {'ratio':>8} {'findings':>9}")
+    spread = len(layouts) > 1
+    print(f"{'package':14} {'plain':>16} {'plugin':>16} {'ratio':>8} {'findings':>9}"
+          + (f" {'plain spread':>13} {'plugin spread':>14}" if spread else ""))
     totals = dict.fromkeys(SIDES, 0)
     for name in args.packages:
-        counted = {side: results[(name, side)][0] for side in SIDES}
+        runs = {side: [results[(name, side, layout)][0] for layout in layouts] for side in SIDES}
+        counted = {side: sum(runs[side]) // len(layouts) for side in SIDES}
         for side in SIDES:
             totals[side] += counted[side]
+        findings = {results[(name, "plugin", layout)][1] for layout in layouts}
         print(f"{name:14} {counted['plain']:16,} {counted['plugin']:16,} "
-              f"{counted['plugin'] / counted['plain']:7.4f}x {results[(name, 'plugin')][1]:9}")
+              f"{counted['plugin'] / counted['plain']:7.4f}x {'/'.join(map(str, sorted(findings))):>9}"
+              + "".join(f" {max(runs[side]) - min(runs[side]):{width},}"
+                        for side, width in (("plain", 13), ("plugin", 14)) if spread))
     print(f"{'total':14} {totals['plain']:16,} {totals['plugin']:16,} "
           f"{totals['plugin'] / totals['plain']:7.4f}x")
     return 0
