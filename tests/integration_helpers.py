@@ -14,7 +14,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from mypy_dangling_tasks import errorcodes
+from mypy.version import __version__ as _mypy_version
+
+from mypy_dangling_tasks import _version_tuple, errorcodes
+
+#: (major, minor) of the mypy under test, read as the plugin's version gate reads it.
+MYPY_VERSION: Final = _version_tuple(_mypy_version)
 
 NOTE_START: Final = errorcodes.TASK_NOTE[:40]
 # Every note the plugin writes (each error comes with one of them).

@@ -20,8 +20,8 @@ from mypy.lookup import lookup_fully_qualified
 from mypy.modulefinder import BuildSource
 from mypy.nodes import MypyFile, SymbolTableNode
 from mypy.options import Options
-from mypy.version import __version__ as mypy_version
 
+from integration_helpers import MYPY_VERSION
 from mypy_dangling_tasks.names import CREATE_TASK
 from mypy_dangling_tasks.symbols import alias_target
 
@@ -49,7 +49,7 @@ made_anew = keeping(asyncio.create_task)
 method_of_a_generic_class = asyncio.Task.get_coro
 """
 # mypy 1.10 does not record which function a type variable belongs to.
-NAMESPACES: Final = tuple(int(part) for part in mypy_version.split("+")[0].split(".")[:2]) >= (1, 11)
+NAMESPACES: Final = MYPY_VERSION >= (1, 11)
 
 
 def _builds(project: Path) -> Iterator[tuple[str, dict[str, MypyFile]]]:

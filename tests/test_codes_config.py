@@ -15,14 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from mypy.version import __version__ as mypy_version
 
 from integration_helpers import (
-    clean_env, describe, mypy_ini, parse_mypy_output, run_command, write_source,
+    MYPY_VERSION, clean_env, describe, mypy_ini, parse_mypy_output, run_command, write_source,
 )
-from mypy_dangling_tasks import _version_tuple, codes_config
+from mypy_dangling_tasks import codes_config
 
-OLD_MYPY = _version_tuple(mypy_version) < codes_config.ACCEPTED_SINCE
+OLD_MYPY = MYPY_VERSION < codes_config.ACCEPTED_SINCE
 
 INI = """\
 [mypy]

@@ -19,6 +19,7 @@ import pytest
 
 from processes import daemon_pid, stop_daemon, wait_gone
 from integration_helpers import (
+    MYPY_VERSION,
     run_command,
     DANGLING_APP,
     DANGLING_CALL,
@@ -205,7 +206,7 @@ def test_unused_task_follows_an_edit_of_another_module(daemon: Daemon, config: s
     # Below mypy 1.19 the plugin puts back the code setting mypy dropped
     # (plugin/codes_config.py), so the daemon sees options that differ from
     # the client's and restarts on every run: slower, with the same findings.
-    restarts = config == "global" and _mypy_version() < (1, 19)
+    restarts = config == "global" and MYPY_VERSION < (1, 19)
 
     write_source(wrappers, WRAPPERS_TASK)
     line, column = position_of(SPAWNING_APP, "spawn(work())")
@@ -221,12 +222,6 @@ def test_unused_task_follows_an_edit_of_another_module(daemon: Daemon, config: s
     if not restarts:
         _assert_not_restarted(reverted)
     _assert_clean(reverted)
-
-
-def _mypy_version() -> tuple[int, ...]:
-    import mypy.version
-
-    return tuple(int(part) for part in mypy.version.__version__.split(".")[:2])
 
 
 def test_config_error_is_reported_and_daemon_survives(daemon: Daemon) -> None:

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from mypy.version import __version__ as mypy_version
 
 from data_format import DEFAULT_CONFIG, Message, run_mypy
+from integration_helpers import MYPY_VERSION
 from mypy_dangling_tasks import errorcodes
 
 HEADER: Final = [
@@ -145,7 +145,7 @@ def _statement(kind: str, depth: int) -> str:
 # Plain mypy before 1.18 (checked: 1.10.1 and 1.15.0 take minutes on 20 nested
 # calls of a generic function, with or without the plugin; 1.18.2 does not).
 _SLOW_GENERIC_NESTING = pytest.mark.skipif(
-    tuple(int(p) for p in mypy_version.split("+")[0].split(".")[:2]) < (1, 18),
+    MYPY_VERSION < (1, 18),
     reason="mypy before 1.18 is exponential on nested generic calls, plugin or not",
 )
 NESTING: Final = [

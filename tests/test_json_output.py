@@ -21,6 +21,7 @@ import mypy.version
 from mypy import api
 
 from integration_helpers import (
+    MYPY_VERSION,
     DANGLING_APP,
     DANGLING_CALL,
     MESSAGE_START,
@@ -32,7 +33,7 @@ from integration_helpers import (
 )
 
 pytestmark = pytest.mark.skipif(
-    tuple(int(part) for part in mypy.version.__version__.split(".")[:2]) < (1, 11),
+    MYPY_VERSION < (1, 11),
     reason=f"SKIPPED: mypy {mypy.version.__version__} has no -O json (added in mypy 1.11)",
 )
 

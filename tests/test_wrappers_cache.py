@@ -25,9 +25,15 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from mypy.version import __version__ as mypy_version
 
-from integration_helpers import clean_env, describe, mypy_ini, run_command, write_source
+from integration_helpers import (
+    MYPY_VERSION,
+    clean_env,
+    describe,
+    mypy_ini,
+    run_command,
+    write_source,
+)
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -174,9 +180,7 @@ SCENARIOS: Final = {
 # the plugin then reads the function's name from its type variables, which
 # mypy 1.10 does not record: there a warm run misses a variable alias of a
 # spawner (`make = asyncio.create_task`) once asyncio's types come from the cache.
-ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES: Final = tuple(
-    int(part) for part in mypy_version.split("+")[0].split(".")[:2]
-) < (1, 11)
+ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES: Final = MYPY_VERSION < (1, 11)
 
 
 def _findings(result: subprocess.CompletedProcess[str]) -> list[str]:
