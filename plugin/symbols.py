@@ -22,6 +22,8 @@ from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
 from .asyncio_types import has_any_base
 
 Lookup = Callable[[str], "SymbolTableNode | None"]
+# What a function or method is in mypy's symbol tables.
+FUNCTION_NODES = (FuncDef, OverloadedFuncDef, Decorator)
 
 
 def class_has_base(lookup: Lookup, fullname: str, bases: Sequence[str]) -> bool:
@@ -77,7 +79,7 @@ def inherited_method(info: TypeInfo, name: str) -> SymbolNode | None:
     """
     member = info.get(name)
     node = member.node if member is not None else None
-    return node if isinstance(node, (FuncDef, OverloadedFuncDef, Decorator)) else None
+    return node if isinstance(node, FUNCTION_NODES) else None
 
 
 def _returns(typ: Type, classes: Sequence[str]) -> bool:
@@ -118,6 +120,6 @@ def alias_target(symbol: SymbolTableNode | None, lookup: Lookup) -> str | None:
     # An overload's items are numbered: "asyncio.tasks.gather#0".
     fullname = signature.variables[0].id.namespace.partition("#")[0]
     function = lookup(fullname) if fullname else None
-    if function is not None and isinstance(function.node, (FuncDef, OverloadedFuncDef, Decorator)):
+    if function is not None and isinstance(function.node, FUNCTION_NODES):
         return fullname
     return None
