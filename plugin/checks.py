@@ -8,7 +8,7 @@ Every hook returns the type mypy inferred, unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Final, Union
+from typing import TYPE_CHECKING, Final, NamedTuple, Union
 
 from mypy.nodes import (
     ArgKind,
@@ -35,7 +35,6 @@ from .asyncio_types import (
 )
 from .names import ADD_DONE_CALLBACK
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
-from .records import Record
 from .spawners import MethodRoute, Spawner
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 LazySpawner = Union[Spawner, Callable[[], Union[Spawner, None]]]
 
 
-class Knowledge(Record):
+class Knowledge(NamedTuple):
     """The spawner table merged with the user's configuration, and the shared reporter."""
 
     reporter: Reporter

@@ -13,14 +13,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from .records import Record
 
 INI_SECTION: Final = "mypy_dangling_tasks"
 TOML_SECTION: Final = "tool.mypy_dangling_tasks"
@@ -33,7 +32,7 @@ ALLOWED: Final = {
 }
 
 
-class Config(Record):
+class Config(NamedTuple):
     spawners: tuple[str, ...] = ()
     self_retaining: tuple[str, ...] = ()
     source: str | None = None
@@ -58,7 +57,7 @@ def section_name(config: Config) -> str:
     return TOML_SECTION if source.endswith(".toml") else INI_SECTION
 
 
-class LoadResult(Record):
+class LoadResult(NamedTuple):
     config: Config
     errors: list[str]
 

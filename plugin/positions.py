@@ -12,7 +12,7 @@ creates a task is decided from types by the hooks.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Final, Union
+from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
     ARG_STAR,
@@ -73,7 +73,6 @@ from .names import (
     WAIT_TASKS_PARAMETER,
     WAIT_TIMEOUT_PARAMETER,
 )
-from .records import Record
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -83,7 +82,7 @@ Scope = Union[MypyFile, FuncItem]
 PENDING_AFTER_WAIT: Final = "pending-after-wait"
 
 
-class Drop(Record):
+class Drop(NamedTuple):
     """How a call's value is lost.  `names` empty: discarded outright."""
 
     names: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ shape (see `function_spawners` and `method_routes`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.errorcodes import ErrorCode
 
@@ -25,10 +25,9 @@ from .names import (
     SHIELD,
     TASK_CLASSES,
 )
-from .records import Record
 
 
-class Spawner(Record):
+class Spawner(NamedTuple):
     """A call whose result is the only strong reference to new work."""
 
     #: The name the user reads; for a method, the class is put in front of it.
@@ -50,7 +49,7 @@ class Spawner(Record):
     through: str = ""
 
 
-class Registrar(Record):
+class Registrar(NamedTuple):
     """A method that calls a callback and throws its result away."""
 
     #: Receivers (and their subclasses) whose method of this name registers.
@@ -60,7 +59,7 @@ class Registrar(Record):
     callback: int
 
 
-class MethodRoute(Record):
+class MethodRoute(NamedTuple):
     """Everything one method name can mean, judged from the receiver's class."""
 
     #: Receivers whose method of this name is a spawner.

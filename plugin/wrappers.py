@@ -23,7 +23,7 @@ and checker pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Union
+from typing import NamedTuple, Union
 
 from mypy.nodes import (
     AssignmentStmt,
@@ -58,14 +58,13 @@ from .names import (
     WRAPPER_TRANSPARENT_DECORATORS,
 )
 from .positions import child_blocks, iter_statements
-from .records import Record
 from .spawners import MethodRoute, Spawner
 from .symbols import Lookup, alias_target, inherited_method, named_node
 
 Callee = Union[FuncDef, Decorator]
 
 
-class Verdict(Record):
+class Verdict(NamedTuple):
     """`through`: the spawner a pass-through wrapper hands on; `keeps`: a
     function whose returned tasks are all fresh and also kept elsewhere;
     `read`: the declarations of other modules the verdict was read from."""
@@ -79,7 +78,7 @@ UNKNOWN = Verdict()
 KEEPS = Verdict(keeps=True)
 
 
-class SpawnerNames(Record):
+class SpawnerNames(NamedTuple):
     """What counts as a spawner inside a wrapper's body: the plugin's table
     (spawners.py) merged with the user's configuration."""
 
