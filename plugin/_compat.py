@@ -1,32 +1,98 @@
-"""The only module that touches mypy's private API.
+"""Private mypy API, old-mypy workarounds, and the guard around everything mypy calls.
 
 The type checker's module tree and scope stack, the types it has inferred so
 far, the `is_mypy_only` flag, mypy's compiled traversal helper and the
 config parser's internals are not part of the plugin interface, and their
-names move between releases.  Each
-accessor answers "don't know" (None or empty) when mypy lacks what it reads,
-and says so once per run on stderr, so a mypy release that renames something
-makes the plugin quiet and visible about it instead of crashing the check.
-Nothing here imports the rest of the plugin except the warning helper.
+names move between releases.  Each accessor answers "don't know" (None or
+empty) when mypy lacks what it reads, and says so once per run on stderr, so
+a mypy release that renames something makes the plugin quiet and visible
+about it instead of crashing the check.
+
+`Guard` runs every step mypy calls into the plugin: a bug in the plugin
+prints one line and turns the plugin off; it never costs the user the type
+check.  Nothing here imports the rest of the plugin except its texts.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Final, TypeVar
 
+from mypy.errors import CompileError
 from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
 from mypy.options import Options
-from mypy.plugin import CheckerPluginInterface
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import Type
+from mypy.version import __version__ as MYPY_VERSION
 
-from .guard import warn_once
+from . import _version_tuple
+from .errorcodes import INTERNAL_ERROR, UNEXPECTED
+
+#: Set (to anything but "" or "0") to let internal errors crash mypy (the test suite does).
+DEBUG_ENVIRONMENT_VARIABLE: Final = "MYPY_DANGLING_TASKS_DEBUG"
+
+Result = TypeVar("Result")
+Context = TypeVar("Context", FunctionContext, MethodContext)
+
+_warned: set[str] = set()
+
+
+class Guard:
+    """Runs the plugin's steps; after an internal error the plugin is silent.
+
+    One guard per plugin instance, so one mypy run (or dmypy build) says it
+    once.  A CompileError is the plugin's way to stop mypy on purpose (bad
+    configuration) and goes through.
+    """
+
+    def __init__(self, plugin_version: str) -> None:
+        self.plugin_version = plugin_version
+        self.off = False
+
+    def run(self, fallback: Result, step: Callable[..., Result], *args: object) -> Result:
+        """`step(*args)`, or `fallback` once the plugin is off or when the step fails."""
+        if self.off:
+            return fallback
+        try:
+            return step(*args)
+        except CompileError:
+            raise
+        except Exception as error:
+            if os.environ.get(DEBUG_ENVIRONMENT_VARIABLE, "") not in ("", "0"):
+                raise
+            self.off = True
+            print(
+                INTERNAL_ERROR.format(
+                    version=self.plugin_version,
+                    mypy=MYPY_VERSION,
+                    error=f"{type(error).__name__}: {error}",
+                ),
+                file=sys.stderr,
+            )
+            return fallback
+
+
+    def hook(self, hook: Callable[[Context], Type]) -> Callable[[Context], Type]:
+        """`hook` answering the type mypy inferred when it fails or the plugin is off."""
+
+        def guarded(ctx: Context) -> Type:
+            return self.run(ctx.default_return_type, hook, ctx)
+
+        return guarded
+
+
+def warn_once(what: str) -> None:
+    """One line on stderr about something unexpected, once per process."""
+    if what not in _warned:
+        _warned.add(what)
+        print(UNEXPECTED.format(what=what), file=sys.stderr)
 
 
 def _missing(accessor: str) -> None:
-    import mypy.version
-
-    warn_once(f"mypy {mypy.version.__version__} has no {accessor}, which the plugin reads")
+    warn_once(f"mypy {MYPY_VERSION} has no {accessor}, which the plugin reads")
 
 
 def current_tree(api: CheckerPluginInterface) -> MypyFile | None:
@@ -78,7 +144,69 @@ def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:
     return found if isinstance(found, Type) else None
 
 
-# -- error-code settings on a mypy that drops plugin codes (codes_config.py) --
+# -- error-code settings on a mypy that drops plugin codes --------------------
+
+#: The first mypy that accepts plugin codes in its error-code settings.
+CODES_ACCEPTED_SINCE: Final = (1, 19)
+CODE_SETTINGS: Final = ("disable_error_code", "enable_error_code")
+
+
+def restore_dropped_error_code_settings(options: Options) -> bool:
+    """Put back the error-code settings an older mypy dropped; True if any was.
+
+    mypy before 1.19 validates `enable_error_code` / `disable_error_code`
+    before it loads any plugin, when `dangling-task` and `unused-task` are not
+    registered yet.  In a config file it prints one line (`mypy.ini: [mypy]:
+    disable_error_code: Invalid error code(s): dangling-task`) and drops the
+    whole setting, mypy's own codes in it included; on the command line it
+    stops with a usage error, which no plugin can undo.  When the plugin is
+    constructed its codes are registered, so it reads the config file again
+    with mypy's own parser and puts every dropped setting back, globally and
+    per module, before any module is checked: mypy then applies them itself,
+    with its own precedence, inline overrides and cache invalidation.
+    """
+    if _version_tuple(MYPY_VERSION) >= CODES_ACCEPTED_SINCE or not options.config_file:
+        return False
+    reread = reread_config_file(options.config_file)
+    if reread is None:
+        return False
+    restored = _restore(options, reread)
+    if restored:
+        process_error_codes(options)
+    for pattern, reread_section in reread.per_module_options.items():
+        section = options.per_module_options.get(pattern)
+        if section is not None and _restore_section(section, reread_section):
+            restored = True
+    if restored:
+        forget_per_module_options(options)
+    return restored
+
+
+def _restore(options: Options, reread: Options) -> bool:
+    """The global lists: mypy's own codes, those of the command line and the restored ones."""
+    restored = False
+    for key in CODE_SETTINGS:
+        configured: list[str] = getattr(reread, key)
+        current: list[str] = getattr(options, key)
+        if not set(configured) <= set(current):
+            # The command line adds to the config file's list, as in mypy.
+            setattr(options, key, [*configured, *(c for c in current if c not in configured)])
+            restored = True
+    return restored
+
+
+def _restore_section(section: dict[str, object], reread: dict[str, object]) -> bool:
+    """A per-module section (mypy keeps it, with the dropped setting as an empty list)."""
+    restored = False
+    for key in CODE_SETTINGS:
+        configured = reread.get(key)
+        current = section.get(key)
+        if isinstance(configured, list) and configured and configured != current:
+            section[key] = configured
+            restored = True
+    return restored
+
+
 
 
 def reread_config_file(config_file: str) -> Options | None:

@@ -83,6 +83,10 @@ UNKNOWN_ARGUMENT_NOTE: Final = (
 # -- the plugin speaking about itself ----------------------------------------
 
 ISSUES_URL: Final = "https://github.com/mypy-dangling-tasks/mypy-dangling-tasks/issues"
+INTERNAL_ERROR: Final = (
+    "mypy_dangling_tasks {version} (mypy {mypy}): internal error ({error}); the plugin is "
+    "off for the rest of this run, mypy's own checks go on. Please report this at " + ISSUES_URL
+)
 UNEXPECTED: Final = (
     "mypy_dangling_tasks: warning: {what}; the plugin skips what it cannot check. "
     "Please report this at " + ISSUES_URL

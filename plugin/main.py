@@ -2,10 +2,11 @@
 
 mypy asks `get_function_hook` / `get_method_hook` for every call in the
 program, most names many times, so each answer is remembered per fullname
-and a repeated question costs one dict lookup.  The hooks are bound from
-the spawner table (spawners.py) on the first question that needs one, which
-is also when the analysis modules are imported: a warm run that checks
-nothing never loads them.
+and a repeated question costs one dict lookup.  The hooks (checks.py) are
+bound from the spawner table (spawners.py) on the first question that needs
+one, which is also when the analysis modules are imported: a warm run that
+checks nothing never loads them.  Everything mypy calls runs under the
+guard (`_compat.Guard`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mypy.errors import CompileError
 from mypy.nodes import MypyFile, SymbolTableNode, Var
@@ -21,8 +22,7 @@ from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
-from . import __version__, codes_config, config, errorcodes
-from .guard import guarded
+from . import __version__, _compat, config, errorcodes
 from .names import SELF_RETAINING_CLASSES, TASK_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
 from .symbols import alias_target, aliased_function, class_has_base, declared_to_return
@@ -36,48 +36,17 @@ if TYPE_CHECKING:
     FunctionHook = Callable[[FunctionContext], Type]
     MethodHook = Callable[[MethodContext], Type]
     AnyHook = Callable[[Any], Type]
-
-# The hook functions of checks.py that _hook binds (test_self checks each one exists).
-HookName = Literal[
-    "spawner_function_hook",
-    "task_function_hook",
-    "wrapper_function_hook",
-    "wrapper_method_hook",
-    "method_hook",
-]
+    Hook = TypeVar("Hook")
 
 
 class DanglingTasksPlugin(Plugin):
-    # mypy asks every plugin about every hook, including the many this one
-    # does not use, and each question looks the method up on the instance
-    # first: without an instance dict that costs about 180 fewer machine
-    # instructions (callgrind: 1,315 instead of 1,443 per question through
-    # mypy's plugin chain; a plugin with no attributes costs 1,265).
-    __slots__ = (
-        "get_function_hook",
-        "get_method_hook",
-        "_config",
-        "_config_errors",
-        "_unused_task",
-        "_functions",
-        "_retaining_functions",
-        "_routes",
-        "_knowledge",
-        "_wrappers",
-        "_hooks",
-        "_configured_modules",
-        "_check_configured_names",
-        "_warned",
-        "_variables_read",
-        "_function_hooks",
-        "_method_hooks",
-        "_defined_functions",
-    )
-
     def __init__(self, options: Options) -> None:
         super().__init__(options)
-        codes_config.restore_dropped_settings(options)
-        loaded = config.load(options.config_file)
+        self._guard = _compat.Guard(__version__)
+        self._guard.run(False, _compat.restore_dropped_error_code_settings, options)
+        loaded = self._guard.run(
+            config.LoadResult(config.Config(), []), config.load, options.config_file
+        )
         self._config = loaded.config
         self._config_errors = loaded.errors
         self._unused_task = _unused_task_enabled(options)
@@ -89,44 +58,68 @@ class DanglingTasksPlugin(Plugin):
         self._wrappers: WrapperAnalysis | None = None
         self._hooks: dict[str, AnyHook] = {}
         self._configured_modules = config.modules_named_in(self._config)
-        self._check_configured_names = guarded(self._warn_about_missing_names, _nothing)
         self._warned: set[str] = set()
-        # Answers that depend only on what mypy has parsed and analysed, kept
-        # until it parses a module again (get_additional_deps; dmypy re-parses
-        # the modules it updates).  The variables a decision read, with the
-        # types they had: mypy may infer a variable's type after the question.
-        self._variables_read: list[tuple[Var, Type | None]] = []
-        self._function_hooks = _Answers(self, self._decide_function_hook)
-        self._method_hooks = _Answers(self, self._decide_method_hook)
-        # mypy asks every plugin about every call, tens of thousands of times
-        # a run, mostly again: a repeated question is answered by the dict in
-        # C, without running a Python method (200 instead of 1,500 machine
-        # instructions, measured with callgrind).  The two slots stand where
-        # the methods would, so mypy's plugin chain finds the dicts.
-        setattr(self, "get_function_hook", self._function_hooks.__getitem__)
-        setattr(self, "get_method_hook", self._method_hooks.__getitem__)
-        self._defined_functions = guarded(_functions_defined_in, _no_functions)
+        # The answer for each fullname: mypy asks about every call, tens of
+        # thousands of times a run, mostly again.  Kept until mypy parses a
+        # module again (get_additional_deps; dmypy re-parses what it updates).
+        self._function_hooks: dict[str, FunctionHook | None] = {}
+        self._method_hooks: dict[str, MethodHook | None] = {}
+        # Set by a lookup that found a variable: mypy may infer its type after
+        # the question, so that answer is not remembered.
+        self._read_a_variable = False
 
     # -- mypy's questions --------------------------------------------------
 
     def set_modules(self, modules: dict[str, MypyFile]) -> None:
-        if self._config_errors:
-            raise CompileError(self._config_errors)
-        super().set_modules(modules)
+        self._guard.run(None, self._set_modules, modules)
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         # A new plugin version may judge differently: re-check cached modules.
-        return {"version": __version__, **self._config.as_data()}
+        fallback: dict[str, object] = {"version": __version__}
+        return self._guard.run(fallback, self._config_data)
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        return self._guard.run([], self._parsed, file)
+
+    def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        if fullname in self._function_hooks:
+            return self._function_hooks[fullname]
+        return self._remember(self._function_hooks, fullname, self._decide_function_hook)
+
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
+        if fullname in self._method_hooks:
+            return self._method_hooks[fullname]
+        return self._remember(self._method_hooks, fullname, self._decide_method_hook)
+
+    def _remember(
+        self,
+        answers: dict[str, Hook | None],
+        fullname: str,
+        decide: Callable[[str], Hook | None],
+    ) -> Hook | None:
+        self._read_a_variable = False
+        hook = self._guard.run(None, decide, fullname)
+        if not self._read_a_variable:
+            answers[fullname] = hook
+        return hook
+
+    def _set_modules(self, modules: dict[str, MypyFile]) -> None:
+        if self._config_errors:  # mypy prints them and exits 2 (the guard lets it through)
+            raise CompileError(self._config_errors)
+        super().set_modules(modules)
+
+    def _config_data(self) -> dict[str, object]:
+        return {"version": __version__, **self._config.as_data()}
+
+    def _parsed(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module's syntax and meaning may have changed: forget every answer.
-        self._function_hooks.forget()
-        self._method_hooks.forget()
+        self._function_hooks.clear()
+        self._method_hooks.clear()
         # Called once per parsed module: the moment to notice a configured
         # name that its own module does not define (a typo would otherwise
         # silently disable the check the user asked for).
         if file.fullname in self._configured_modules:
-            self._check_configured_names(file)
+            self._warn_about_missing_names(file)
         return []
 
     # -- deciding ------------------------------------------------------------
@@ -141,19 +134,25 @@ class DanglingTasksPlugin(Plugin):
                 fullname, symbol = target, None
         spawner = self._functions.get(fullname)
         if spawner is not None:
-            return self._hook(f"spawner {fullname}", "spawner_function_hook", spawner=spawner)
+            from .checks import spawner_function_hook
+
+            return self._hook(f"spawner {fullname}", spawner_function_hook, spawner=spawner)
         returner = self._task_returner(fullname, fullname, symbol)
         if returner == "wrapper":
+            from .checks import wrapper_function_hook
+
             return self._hook(
                 f"wrapper {fullname}",
-                "wrapper_function_hook",
+                wrapper_function_hook,
                 fullname=fullname,
                 display=_short(fullname),
                 wrappers=self._wrapper_analysis(),
             )
         if returner == "task" and self._unused_task:
+            from .checks import task_function_hook
+
             spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
-            return self._hook(f"task {fullname}", "task_function_hook", spawner=spawner)
+            return self._hook(f"task {fullname}", task_function_hook, spawner=spawner)
         return None
 
     def _decide_method_hook(self, fullname: str) -> MethodHook | None:
@@ -168,9 +167,11 @@ class DanglingTasksPlugin(Plugin):
             return self._method_hook(name, route or MethodRoute()) if self._unused_task else None
         returner = self._task_returner(owner, fullname, None)
         if returner == "wrapper":
+            from .checks import wrapper_method_hook
+
             return self._hook(
                 f"wrapper {fullname}",
-                "wrapper_method_hook",
+                wrapper_method_hook,
                 method=name,
                 fullname=fullname,
                 route=route or MethodRoute(),
@@ -207,19 +208,18 @@ class DanglingTasksPlugin(Plugin):
 
     # -- building hooks ------------------------------------------------------
 
-    def _hook(self, key: str, hook: HookName, **bound: object) -> AnyHook:
-        """The hook function `hook` of checks.py with its arguments bound, made once per key."""
+    def _hook(self, key: str, function: Callable[..., Type], **bound: object) -> AnyHook:
+        """The hook `function` of checks.py with its arguments bound, made once per key."""
         made = self._hooks.get(key)
         if made is None:
-            from . import checks
-
-            function = getattr(checks, hook)
-            made = guarded(functools.partial(function, knows=self._knows(), **bound), _default_type)
-            self._hooks[key] = made
+            hook = functools.partial(function, knows=self._knows(), **bound)
+            made = self._hooks[key] = self._guard.hook(hook)
         return made
 
     def _method_hook(self, name: str, route: MethodRoute) -> MethodHook:
-        return self._hook(f"method {name}", "method_hook", method=name, route=route)
+        from .checks import method_hook
+
+        return self._hook(f"method {name}", method_hook, method=name, route=route)
 
     def _knows(self) -> Knowledge:
         if self._knowledge is None:
@@ -264,7 +264,7 @@ class DanglingTasksPlugin(Plugin):
     def _lookup(self, fullname: str) -> SymbolTableNode | None:
         symbol = self.lookup_fully_qualified(fullname) if self._modules is not None else None
         if symbol is not None and isinstance(symbol.node, Var):
-            self._variables_read.append((symbol.node, symbol.node.type))
+            self._read_a_variable = True
         return symbol
 
     def _has_base(self, owner: str, bases: tuple[str, ...]) -> bool:
@@ -275,7 +275,9 @@ class DanglingTasksPlugin(Plugin):
         with a body?  Read from its syntax (an inherited method by its bare name);
         asked only about functions declared to return a Task, so few modules are
         ever read."""
-        functions, methods = self._defined_functions(tree)  # remembered per module
+        from .wrappers import defined_functions
+
+        functions, methods = defined_functions(tree)  # remembered per module
         return fullname in functions or fullname.rpartition(".")[2] in methods
 
     def _module_of(self, fullname: str) -> MypyFile | None:
@@ -309,64 +311,6 @@ class DanglingTasksPlugin(Plugin):
                         f"({file.path}); it is ignored",
                         file=sys.stderr,
                     )
-
-
-class _Answers(dict[str, "AnyHook | None"]):
-    """The hook for each fullname, decided by `decide` when first asked for.
-
-    An answer that read variables (`spawn = asyncio.create_task`) is kept
-    aside with the types they had, and given again only while each still has
-    the same type: mypy infers a variable's type when it checks the variable's
-    module, which may come after the first question, and a dmypy update may
-    infer it again.  (`distributed.metrics.time`, a variable, is asked about
-    232 times in a run on distributed.)
-    """
-
-    def __init__(
-        self, plugin: DanglingTasksPlugin, decide: Callable[[str], AnyHook | None]
-    ) -> None:
-        super().__init__()
-        self._plugin = plugin
-        self._decide = decide
-        self._kept_with_types: dict[
-            str, tuple[tuple[tuple[Var, Type | None], ...], AnyHook | None]
-        ] = {}
-
-    def __missing__(self, fullname: str) -> AnyHook | None:
-        kept = self._kept_with_types.get(fullname)
-        if kept is not None and all(variable.type is seen for variable, seen in kept[0]):
-            return kept[1]
-        read = self._plugin._variables_read
-        read.clear()
-        hook = self._decide(fullname)
-        if read:
-            self._kept_with_types[fullname] = (tuple(read), hook)
-            read.clear()
-        else:
-            self[fullname] = hook
-        return hook
-
-    def forget(self) -> None:
-        self.clear()
-        self._kept_with_types.clear()
-
-
-def _default_type(ctx: FunctionContext | MethodContext) -> Type:
-    return ctx.default_return_type
-
-
-def _nothing(file: MypyFile) -> None:
-    return None
-
-
-def _functions_defined_in(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
-    from .wrappers import defined_functions
-
-    return defined_functions(tree)
-
-
-def _no_functions(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(), frozenset()
 
 
 def _short(fullname: str) -> str:

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # Internal errors in the plugin's hooks crash mypy during the tests instead of
-# being silenced as they are for users (see plugin/guard.py).
+# being silenced as they are for users (see plugin/_compat.py, Guard).
 os.environ["MYPY_DANGLING_TASKS_DEBUG"] = "1"
 
 

@@ -1,7 +1,7 @@
 """The plugin's error codes in enable_error_code / disable_error_code, on every supported mypy.
 
 mypy before 1.19 drops these settings from the config file when they name a
-plugin code (plugin/codes_config.py puts them back); a newer mypy applies
+plugin code (plugin/_compat.py puts them back); a newer mypy applies
 them itself.  Either way the same configuration must give the same findings.
 
 Each run is a fresh `python -m mypy` process: in a process that has already
@@ -19,9 +19,9 @@ import pytest
 from integration_helpers import (
     MYPY_VERSION, clean_env, describe, mypy_ini, parse_mypy_output, run_command, write_source,
 )
-from mypy_dangling_tasks import codes_config
+from mypy_dangling_tasks import _compat
 
-OLD_MYPY = MYPY_VERSION < codes_config.ACCEPTED_SINCE
+OLD_MYPY = MYPY_VERSION < _compat.CODES_ACCEPTED_SINCE
 
 INI = """\
 [mypy]

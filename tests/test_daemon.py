@@ -204,7 +204,7 @@ def test_unused_task_follows_an_edit_of_another_module(daemon: Daemon, config: s
         )
     _assert_clean(first)
     # Below mypy 1.19 the plugin puts back the code setting mypy dropped
-    # (plugin/codes_config.py), so the daemon sees options that differ from
+    # (plugin/_compat.py), so the daemon sees options that differ from
     # the client's and restarts on every run: slower, with the same findings.
     restarts = config == "global" and MYPY_VERSION < (1, 19)
 
