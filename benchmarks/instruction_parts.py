@@ -7,12 +7,12 @@ of a cold run goes.  Each part runs mypy once with the plugin under
 valgrind's callgrind with collection off, except inside one C function that
 the part's Python code is routed through (`--toggle-collect`):
 
-- decisions: the questions mypy asked the answer dicts during the run, asked
-  again after it (answers forgotten, as a parse forgets them), inside
+- decisions: the questions mypy asked the plugin's decisions during the run,
+  asked again after it (answers forgotten, as a parse forgets them), inside
   `itertools.starmap`, which mypy never calls;
-- hooks: the plugin's hook functions, each call run inside `map`;
-- whole: the walks of whole function bodies (ScopeIndex._index_whole_scope)
-  inside `map`.
+- hooks: the plugin's hook functions (checks.py, `*_hook`), each call run
+  inside `map`;
+- whole: the indexes of whole scopes (ScopeIndex construction) inside `map`.
 
 mypy itself calls `map`, so hooks and whole are printed minus a run that
 routes nothing through it.  Same venv advice as instructions.py; needs
@@ -22,6 +22,7 @@ valgrind on PATH.  Each part takes a run about 40 times slower than plain mypy.
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
 import os
 import shutil
@@ -30,7 +31,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, get_args
+from typing import Any, Final
 
 from instructions import COLLECTED
 from overhead import COLD_FLAGS, write_configs
@@ -65,30 +66,24 @@ def inner(part: str, mypy_args: list[str]) -> None:
     questions: list[tuple[Callable[[str], Any], str]] = []
     plugins: list[main.DanglingTasksPlugin] = []
     if part == "hooks":
-        for name in get_args(main.HookName):  # every hook function main.py binds
-            setattr(checks, name, _through_map(getattr(checks, name)))
+        for name, function in list(vars(checks).items()):  # every hook main.py binds
+            if name.endswith("_hook") and inspect.isfunction(function):
+                setattr(checks, name, _through_map(function))
     elif part == "whole":
-        whole = positions.ScopeIndex._index_whole_scope
-        setattr(positions.ScopeIndex, "_index_whole_scope", _through_map(whole))
+        setattr(positions.ScopeIndex, "__init__", _through_map(positions.ScopeIndex.__init__))
     elif part == "decisions":
         original = main.DanglingTasksPlugin.__init__
 
         def recording(self: main.DanglingTasksPlugin, options: Any) -> None:
             original(self, options)
             plugins.append(self)
-            for answers in (self._function_hooks, self._method_hooks):
-                answers._decide = _recorded(answers._decide, questions)
+            self._decide_function_hook = _recorded(self._decide_function_hook, questions)  # type: ignore[method-assign]
+            self._decide_method_hook = _recorded(self._decide_method_hook, questions)  # type: ignore[method-assign]
 
         setattr(main.DanglingTasksPlugin, "__init__", recording)
     api.run(mypy_args)
     if part == "decisions":
-        plugin = plugins[-1]
-
-        def again(decide: Callable[[str], Any], name: str) -> Any:
-            plugin._variables_read.clear()
-            return decide(name)
-
-        for _ in itertools.starmap(again, questions):
+        for _ in itertools.starmap(lambda decide, name: decide(name), questions):
             pass
         print(f"decisions: {len(questions)}", file=sys.stderr)
 

@@ -1,14 +1,17 @@
-"""The hooks: does this call create a task, and is its value dropped?
+"""The hooks: find the drop, judge the spawner, report.
 
 Each hook is a plain function of mypy's context and of what the plugin
 knows (`Knowledge`); the plugin class binds them with `functools.partial`.
-Every hook returns the type mypy inferred, unchanged.
+A hook first asks positions.py whether the call's value is dropped (most
+calls are awaited or kept: then nothing else is done), then judges from
+the types whether the call creates a task, then reports.  Every hook
+returns the type mypy inferred, unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Final, NamedTuple, Union
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from mypy.nodes import (
     ArgKind,
@@ -20,29 +23,18 @@ from mypy.nodes import (
     MemberExpr,
     MypyFile,
     RefExpr,
+    TypeInfo,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .asyncio_types import (
-    Wraps,
-    class_infos,
-    is_instance_of,
-    is_task,
-    may_be_instance_of,
-    wrapping_of,
-)
-from .names import ADD_DONE_CALLBACK
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
 from .spawners import MethodRoute, Spawner
+from .typeops import Wraps, all_have_base, any_has_base, class_infos, is_task, wrapping_of
 
 if TYPE_CHECKING:
     from .wrappers import WrapperAnalysis
-
-#: A spawner, or a function deciding it only once the call is known to be
-#: dropped (a wrapper's verdict is read from its body: only then).
-LazySpawner = Union[Spawner, Callable[[], Union[Spawner, None]]]
 
 
 class Knowledge(NamedTuple):
@@ -63,18 +55,19 @@ class Knowledge(NamedTuple):
 
 def spawner_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
     """A spawner function or class: create_task, ensure_future, Task(...), configured ones."""
-    if not spawner.wrapping:
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
-    else:
-        # Most of these calls are awaited: judge the arguments only once dropped.
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, lambda: _wrapped(spawner, ctx))
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is not None:
+        # ensure_future, gather, shield: judged from their arguments, only now.
+        judged = _wrapped(spawner, ctx) if spawner.wrapping else spawner
+        knows.reporter.report(ctx.api, ctx.context, drop, judged)
     return ctx.default_return_type
 
 
 def task_function_hook(ctx: FunctionContext, *, spawner: Spawner, knows: Knowledge) -> Type:
     """unused-task: any function or constructor whose result is a Task."""
-    if is_task(ctx.default_return_type):
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is not None and is_task(ctx.default_return_type):
+        knows.reporter.report(ctx.api, ctx.context, drop, spawner)
     return ctx.default_return_type
 
 
@@ -89,11 +82,10 @@ def wrapper_function_hook(
     """A function of a checked module declared to return a Task: a pass-through
     wrapper is a spawner (`wrappers`, the verdicts on the checked program's
     own wrappers); any other is left to unused-task."""
-    if is_task(ctx.default_return_type):
-        api = ctx.api
-        knows.reporter.report_if_dropped(
-            api, ctx.context, lambda: wrappers.spawner(api, fullname, display)
-        )
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is not None and is_task(ctx.default_return_type):
+        spawner = wrappers.spawner(ctx.api, fullname, display)
+        knows.reporter.report(ctx.api, ctx.context, drop, spawner)
     return ctx.default_return_type
 
 
@@ -107,86 +99,90 @@ def wrapper_method_hook(
     knows: Knowledge,
 ) -> Type:
     """A method of a checked module declared to return a Task (see wrapper_function_hook)."""
-    receiver = ctx.type
-    if not is_task(ctx.default_return_type):
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is None or not is_task(ctx.default_return_type):
         return ctx.default_return_type
-    if may_be_instance_of(receiver, (*knows.retaining, *route.retaining_owners)):
+    infos = class_infos(ctx.type)
+    if any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
         return ctx.default_return_type
     if _receiver_may_be_anything(ctx):
         return ctx.default_return_type
-    api = ctx.api
-    display = _method_display(receiver, method)
-    knows.reporter.report_if_dropped(
-        api, ctx.context, lambda: wrappers.spawner(api, fullname, display)
-    )
+    spawner = wrappers.spawner(ctx.api, fullname, _method_display(infos, method))
+    knows.reporter.report(ctx.api, ctx.context, drop, spawner)
     return ctx.default_return_type
 
 
 def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: Knowledge) -> Type:
     """A method whose meaning the receiver's class decides (see MethodRoute)."""
-    receiver = ctx.type
-    retaining = (*knows.retaining, *route.retaining_owners)
-    if may_be_instance_of(receiver, retaining) or _receiver_may_be_anything(ctx):
+    infos = class_infos(ctx.type)
+    if any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
         return ctx.default_return_type
-    display = _method_display(receiver, method)
-    if route.registrar is not None and is_instance_of(receiver, route.registrar.owners):
+    if _receiver_may_be_anything(ctx):
+        return ctx.default_return_type
+    display = _method_display(infos, method)
+    if route.registrar is not None and all_have_base(infos, route.registrar.owners):
         if route.registrar.callback < len(ctx.args):
             callbacks = ctx.args[route.registrar.callback]
             knows.reporter.report_callbacks(ctx.api, display, callbacks)
             for callback in callbacks:
                 _report_spawner_callback(ctx, display, callback, knows)
-    elif route.spawner is not None and is_instance_of(receiver, route.spawner_owners):
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, route.spawner._replace(display=display))
+        return ctx.default_return_type
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is None:
+        return ctx.default_return_type
+    if route.spawner is not None and all_have_base(infos, route.spawner_owners):
+        knows.reporter.report(ctx.api, ctx.context, drop, route.spawner._replace(display=display))
     elif knows.unused_task and is_task(ctx.default_return_type):
         spawner = Spawner(display, code=errorcodes.UNUSED_TASK)
-        knows.reporter.report_if_dropped(ctx.api, ctx.context, spawner)
+        knows.reporter.report(ctx.api, ctx.context, drop, spawner)
     return ctx.default_return_type
 
 
-# -- reporting ------------------------------------------------------------------
+# -- finding the drop and reporting ------------------------------------------------
 
 
 class Reporter:
-    """Decides whether a call's value is dropped, and reports it once per pass."""
+    """Finds where a call's value is dropped, and reports it.
+
+    mypy may ask a hook more than once about one call (overload candidates,
+    inference of displays); it drops an error it already has, so reporting
+    again is harmless.  A task that a lambda returns is held until the hook
+    of the call that receives the lambda says whether it throws results away.
+    """
 
     def __init__(self) -> None:
         self._indexes = IndexCache()
-        # Spawner calls whose value a lambda returns, waiting for the call
-        # that receives the lambda to say whether it throws results away.
         self._in_lambdas: dict[LambdaExpr, list[tuple[CallExpr, Spawner]]] = {}
         self._lambdas_tree: MypyFile | None = None
 
-    def report_if_dropped(
-        self, api: CheckerPluginInterface, call: Context, lazy: LazySpawner
-    ) -> None:
+    def drop_of(self, api: CheckerPluginInterface, call: Context) -> Drop | None:
+        """How the value of `call` is lost where mypy is checking it, or None if it is kept."""
         if not isinstance(call, CallExpr):
-            return
+            return None
         tree = _compat.current_tree(api)
         if tree is None or tree.is_stub:
-            return
+            return None
         stack = _compat.scope_stack(api)
         if any(_compat.is_mypy_only(node) for node in stack):
-            return
+            return None
         for node in reversed(stack):
             if isinstance(node, LambdaExpr):
-                if call in dropped_in_lambda(node):
-                    spawner = _decide(lazy)
-                    if spawner is not None:
-                        self._hold_for_registrar(tree, node, call, spawner)
-                return
+                drop = dropped_in_lambda(node).get(call)
+                return drop._replace(in_lambda=node) if drop is not None else None
             if isinstance(node, (FuncItem, MypyFile)):
-                drop = self._indexes.index_for(tree, node).drop_of(call)
-                spawner = _decide(lazy) if drop is not None else None
-                if drop is None or spawner is None:
-                    return
-                if drop.reason == PENDING_AFTER_WAIT:
-                    if not spawner.certain:  # asyncio.wait of a future is no mistake
-                        return
-                    message = errorcodes.PENDING_AFTER_WAIT.format(subject=_subject(spawner))
-                    report(api, call, spawner, message, errorcodes.PENDING_NOTE)
-                else:
-                    report(api, call, spawner, _lost_message(drop, spawner))
-                return
+                return self._indexes.index_for(tree, node).drop_of(call)
+        return None
+
+    def report(
+        self, api: CheckerPluginInterface, call: Context, drop: Drop, spawner: Spawner | None
+    ) -> None:
+        """The error and its note for `call`, whose value `drop` loses, if `spawner` made a task."""
+        if spawner is None:
+            return
+        if drop.in_lambda is not None:
+            self._hold_for_registrar(api, drop.in_lambda, call, spawner)
+        elif drop.reason != PENDING_AFTER_WAIT or spawner.certain:  # wait on a future: no mistake
+            report(api, call, spawner, drop.message(_subject(spawner)), drop.note)
 
     def report_callbacks(
         self, api: CheckerPluginInterface, registrar: str, callbacks: Iterable[Expression]
@@ -201,13 +197,14 @@ class Reporter:
                     report(api, call, spawner, message)
 
     def _hold_for_registrar(
-        self, tree: MypyFile, lambda_expr: LambdaExpr, call: CallExpr, spawner: Spawner
+        self, api: CheckerPluginInterface, lambda_expr: LambdaExpr, call: Context, spawner: Spawner
     ) -> None:
+        tree = _compat.current_tree(api)
         if tree is not self._lambdas_tree:
             self._in_lambdas.clear()
             self._lambdas_tree = tree
         held = self._in_lambdas.setdefault(lambda_expr, [])
-        if all(held_call is not call for held_call, _ in held):
+        if isinstance(call, CallExpr) and all(held_call is not call for held_call, _ in held):
             held.append((call, spawner))
 
 
@@ -223,32 +220,12 @@ def report(
     api.msg.note(spawner.note if note is None else note, node, code=spawner.code)
 
 
-def _decide(lazy: LazySpawner) -> Spawner | None:
-    return lazy if isinstance(lazy, Spawner) else lazy()
-
-
 def _subject(spawner: Spawner) -> str:
     if spawner.through:
         return spawner.subject.format(
             what=spawner.returns, wrapper=spawner.display, spawner=spawner.through
         )
     return spawner.subject.format(what=spawner.returns, spawner=spawner.display)
-
-
-def _lost_message(drop: Drop, spawner: Spawner) -> str:
-    name = drop.locals_to_check[0] if drop.locals_to_check else ""
-    if drop.methods == (ADD_DONE_CALLBACK,):
-        template = errorcodes.ONLY_CALLBACKS_LOCAL
-    elif drop.methods:
-        template = errorcodes.ONLY_METHODS_LOCAL
-    elif drop.locals_to_check:
-        template = errorcodes.UNREAD_LOCAL
-    elif drop.names:
-        template, name = errorcodes.UNDERSCORE, drop.names[0]
-    else:
-        template = errorcodes.DISCARDED
-    methods = ", ".join(f'"{method}"' for method in drop.methods)
-    return template.format(subject=_subject(spawner), name=name, methods=methods)
 
 
 def _report_spawner_callback(
@@ -297,17 +274,17 @@ def _spawner_reference(
         if route is None or route.spawner is None:
             return None
         receiver = _compat.lookup_type(api, callback.expr)
-        if receiver is not None and is_instance_of(receiver, route.spawner_owners):
-            if not may_be_instance_of(receiver, (*knows.retaining, *route.retaining_owners)):
-                return route.spawner._replace(display=_method_display(receiver, callback.name))
+        infos = class_infos(receiver) if receiver is not None else None
+        if all_have_base(infos, route.spawner_owners):
+            if not any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
+                return route.spawner._replace(display=_method_display(infos, callback.name))
     return None
 
 
 # -- what the types say ------------------------------------------------------------
 
 
-def _method_display(receiver: Type, method: str) -> str:
-    infos = class_infos(receiver)
+def _method_display(infos: Sequence[TypeInfo] | None, method: str) -> str:
     owner = infos[0].name if infos else "loop"
     return f"{owner}.{method}"
 

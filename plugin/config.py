@@ -3,7 +3,8 @@
 mypy reads only its own sections, so the plugin reads the same file mypy
 found (`options.config_file`) itself.  Every problem becomes one message that
 names the file, the line, the section and the key; the plugin raises them
-as a blocking error before any module is checked.
+as a blocking error before any module is checked.  A configured name that
+its module does not define is a warning, given when mypy parses the module.
 """
 
 from __future__ import annotations
@@ -11,19 +12,33 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Final, NamedTuple
+
+from mypy.nodes import (
+    AssignmentStmt,
+    ClassDef,
+    Decorator,
+    FuncDef,
+    Import,
+    ImportAll,
+    ImportFrom,
+    MypyFile,
+    NameExpr,
+    OverloadedFuncDef,
+    Statement,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
+from .syntax import statements
 
 INI_SECTION: Final = "mypy_dangling_tasks"
 TOML_SECTION: Final = "tool.mypy_dangling_tasks"
-LIST_KEYS: Final = ("spawners", "self_retaining")
 ALLOWED: Final = {
     "spawners": "fully qualified names of functions or methods that return a task the "
     "caller must keep (e.g. myapp.tasks.spawn, myapp.runtime.Runtime.spawn)",
@@ -70,14 +85,7 @@ def load(config_file: str | None) -> LoadResult:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadResult(Config(), [f"{config_file}: error: cannot read the config file: {exc}"])
-    toml = path.suffix == ".toml"
-    if (INI_SECTION if toml else f"[{INI_SECTION}]") not in text:
-        # No section of the plugin's: most projects configure nothing for it,
-        # and need not pay for parsing the file a second time (mypy has parsed
-        # it, so no error is lost).  An INI section is its literal header; TOML
-        # has other spellings (`[tool]` and a key), which all name the section.
-        return LoadResult(Config(), [])
-    reader = _TomlReader if toml else _IniReader
+    reader = _TomlReader if path.suffix == ".toml" else _IniReader
     return reader(config_file, text).read()
 
 
@@ -198,3 +206,93 @@ class _TomlReader(_Reader):
             return [item.strip() for item in value if item.strip()]
         self.error(key, f"must be an array of strings, got {type(value).__name__}: {value!r}")
         return None
+
+
+# -- configured names that do not exist -------------------------------------------
+
+
+def missing_in_module(config: Config, tree: MypyFile) -> Iterator[tuple[str, str]]:
+    """(name, key) for each configured name that points into `tree` but names nothing there."""
+    for key, names in (("spawners", config.spawners), ("self_retaining", config.self_retaining)):
+        for name in _missing(tree, names):
+            yield name, key
+
+
+def missing_name_warning(config: Config, key: str, name: str, tree: MypyFile) -> str:
+    return (
+        f"{config.source}: warning: [{section_name(config)}] {key}: "
+        f'"{name}" is not defined in module {tree.fullname} ({tree.path}); it is ignored'
+    )
+
+
+def _module_statements(body: list[Statement]) -> Iterator[Statement]:
+    """A module's or a class's own statements (through if/try too, not into classes)."""
+    return statements(body, into_functions=False, into_classes=False, reachable_only=False)
+
+
+def _missing(tree: MypyFile, names: Iterable[str]) -> list[str]:
+    """Configured names that point into `tree` but name nothing defined there.
+
+    Only judged where the answer is certain: the rest of the name after the
+    module is `function` or `Class.method`, and the module is not a package
+    `__init__` (whose unknown names may be submodules).  A module with a
+    star import or a module-level `__getattr__` is never judged.
+    """
+    if tree.is_package_init_file():
+        return []
+    prefix = tree.fullname + "."
+    wanted = [name for name in names if name.startswith(prefix)]
+    if not wanted:
+        return []
+    top = _top_level_names(tree.defs)
+    if top is None or "__getattr__" in top:
+        return []
+    missing = []
+    for name in wanted:
+        parts = name[len(prefix) :].split(".")
+        if parts[0] not in top:
+            missing.append(name)
+        elif len(parts) == 2:
+            members = _class_members(tree.defs, parts[0])
+            if members is not None and parts[1] not in members:
+                missing.append(name)
+    return missing
+
+
+def _top_level_names(statements: list[Statement]) -> set[str] | None:
+    """Names a module binds at top level (through if/try too); None if unknowable."""
+    found: set[str] = set()
+    for stmt in _module_statements(statements):
+        if isinstance(stmt, ImportAll):
+            return None
+        found.update(_bound_names(stmt))
+    return found
+
+
+def _class_members(statements: list[Statement], class_name: str) -> set[str] | None:
+    for stmt in _module_statements(statements):
+        if isinstance(stmt, ClassDef) and stmt.name == class_name:
+            if stmt.base_type_exprs or stmt.decorators or stmt.metaclass:
+                return None  # inherited or generated members: cannot tell
+            members: set[str] = set()
+            for inner in _module_statements(stmt.defs.body):
+                members.update(_bound_names(inner))
+            return members
+    return None
+
+
+def _bound_names(stmt: Statement) -> Iterator[str]:
+    if isinstance(stmt, (FuncDef, ClassDef, OverloadedFuncDef)):
+        yield stmt.name
+    elif isinstance(stmt, Decorator):
+        yield stmt.func.name
+    elif isinstance(stmt, AssignmentStmt):
+        for lvalue in stmt.lvalues:
+            if isinstance(lvalue, NameExpr):
+                yield lvalue.name
+    elif isinstance(stmt, Import):
+        for module, alias in stmt.ids:
+            yield alias or module.split(".")[0]
+    elif isinstance(stmt, ImportFrom):
+        for name, alias in stmt.names:
+            yield alias or name

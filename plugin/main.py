@@ -23,9 +23,9 @@ from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigCont
 from mypy.types import Type
 
 from . import __version__, _compat, config, errorcodes
-from .names import SELF_RETAINING_CLASSES, TASK_CLASSES
+from .names import SELF_RETAINING_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
-from .symbols import alias_target, aliased_function, class_has_base, declared_to_return
+from .typeops import alias_target, aliased_function, class_has_base, declared_to_return_a_task
 
 if TYPE_CHECKING:
     # Only for the type checker: typing's generic aliases are built by Python
@@ -200,7 +200,7 @@ class DanglingTasksPlugin(Plugin):
             return None
         if symbol is None:
             symbol = self._lookup(fullname)
-        if not declared_to_return(self._lookup, fullname, symbol, TASK_CLASSES):
+        if not declared_to_return_a_task(self._lookup, fullname, symbol):
             return None
         if checked is not None and self._defined_in(checked, fullname):
             return "wrapper"
@@ -296,21 +296,10 @@ class DanglingTasksPlugin(Plugin):
         return None
 
     def _warn_about_missing_names(self, file: MypyFile) -> None:
-        from .configured_names import missing_in_module
-
-        for key, names in (
-            ("spawners", self._config.spawners),
-            ("self_retaining", self._config.self_retaining),
-        ):
-            for name in missing_in_module(file, names):
-                if name not in self._warned:
-                    self._warned.add(name)
-                    print(
-                        f"{self._config.source}: warning: [{config.section_name(self._config)}] "
-                        f'{key}: "{name}" is not defined in module {file.fullname} '
-                        f"({file.path}); it is ignored",
-                        file=sys.stderr,
-                    )
+        for name, key in config.missing_in_module(self._config, file):
+            if name not in self._warned:
+                self._warned.add(name)
+                print(config.missing_name_warning(self._config, key, name, file), file=sys.stderr)
 
 
 def _short(fullname: str) -> str:

@@ -2,11 +2,11 @@
 
 mypy has no statement hook, so the spawner hooks ask this module whether the
 call they see sits where its value is thrown away.  The answer comes from an
-index of one scope (a module or a function body), kept as long as mypy keeps
-the same statement list.  It is built in parts: for each question, only the
-statements that span the call's line; the whole scope once the answer depends
-on how a local is read.  Only syntax is indexed here; whether the call
-creates a task is decided from types by the hooks.
+index of one scope (a module or a function body), built on the first
+question and kept as long as mypy keeps the same statement list.  Only
+syntax is indexed here; whether the call creates a task is decided from
+types by the hooks.  A Drop says how the value is lost, in the words of the
+error (errorcodes.py): a new way of losing a task is a new template there.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from mypy.nodes import (
     AssignmentStmt,
     AssertTypeExpr,
     AwaitExpr,
-    Block,
     CallExpr,
     CastExpr,
     ClassDef,
@@ -31,16 +30,13 @@ from mypy.nodes import (
     DictionaryComprehension,
     Expression,
     ExpressionStmt,
-    ForStmt,
     FuncDef,
     FuncItem,
     GeneratorExpr,
     GlobalDecl,
-    IfStmt,
     LambdaExpr,
     ListComprehension,
     ListExpr,
-    MatchStmt,
     MemberExpr,
     MypyFile,
     NameExpr,
@@ -53,19 +49,16 @@ from mypy.nodes import (
     StarExpr,
     Statement,
     StrExpr,
-    TryStmt,
     TupleExpr,
-    WhileStmt,
-    WithStmt,
 )
 
-from . import _compat
+from . import _compat, errorcodes
 from .names import (
+    ADD_DONE_CALLBACK,
     CANCEL_METHOD,
     LOCAL_NON_RETAINING_METHODS,
     LOCALS_INTROSPECTION,
     NON_RETAINING_METHODS,
-    TYPE_CHECKING_GUARDS,
     WAIT,
     WAIT_RETURN_WHEN_CONSTANTS,
     WAIT_RETURN_WHEN_PARAMETER,
@@ -73,6 +66,7 @@ from .names import (
     WAIT_TASKS_PARAMETER,
     WAIT_TIMEOUT_PARAMETER,
 )
+from .syntax import statements
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -93,80 +87,61 @@ class Drop(NamedTuple):
     # The local is read only to call these methods, none of which keeps the
     # task (`task.add_done_callback(cb)`); set by ScopeIndex.drop_of.
     methods: tuple[str, ...] = ()
+    # The lambda whose result this is: lost only if the callee of the lambda
+    # throws its results away (a registrar, judged by the registrar's hook).
+    in_lambda: LambdaExpr | None = None
+
+    def message(self, subject: str) -> str:
+        """The error: `subject` (whose reference it was) and how it was lost."""
+        if self.reason == PENDING_AFTER_WAIT:
+            return errorcodes.PENDING_AFTER_WAIT.format(subject=subject)
+        name = self.locals_to_check[0] if self.locals_to_check else ""
+        if self.methods == (ADD_DONE_CALLBACK,):
+            template = errorcodes.ONLY_CALLBACKS_LOCAL
+        elif self.methods:
+            template = errorcodes.ONLY_METHODS_LOCAL
+        elif self.locals_to_check:
+            template = errorcodes.UNREAD_LOCAL
+        elif self.names:
+            template, name = errorcodes.UNDERSCORE, self.names[0]
+        else:
+            template = errorcodes.DISCARDED
+        methods = ", ".join(f'"{method}"' for method in self.methods)
+        return template.format(subject=subject, name=name, methods=methods)
+
+    @property
+    def note(self) -> str | None:
+        """A note of its own, or None for the spawner's."""
+        return errorcodes.PENDING_NOTE if self.reason == PENDING_AFTER_WAIT else None
 
 
 DISCARDED: Final = Drop()
-
-# Each question on a new line scans the scope's statements for the ones that
-# span it; after this many lines the whole scope is indexed once instead, so
-# a function with thousands of spawner calls costs one walk, not one per call.
-LINES_BEFORE_WHOLE_SCOPE: Final = 8
 
 
 class ScopeIndex:
     """Dropped call positions of one scope, and what is needed to judge locals."""
 
-    __slots__ = (
-        "scope",
-        "statements",
-        "drops",
-        "stores",
-        "wait_locals",
-        "_in_function",
-        "_lines_indexed",
-        "_whole",
-        "_read_names",
-        "_reads_everything",
-        "_methods_called",
-    )
-
     def __init__(self, scope: Scope, statements: list[Statement]) -> None:
         self.scope = scope
         self.statements = statements
-        self._in_function = isinstance(scope, FuncItem)
-        # A call's drop comes from its own statement alone, so a question
-        # needs only the statements on its line indexed; a local's reads
-        # (stores, wait_locals) need the whole scope, indexed then from scratch.
-        self._lines_indexed: set[int] = set()
-        self._whole = False
-        self.drops: dict[Expression, Drop] = {}
-        # NameExprs that are not reads: plain assignment targets, and the
-        # tasks handed to an `asyncio.wait` whose "pending" part is lost
-        # (they do not keep a task alive; wait_locals says why).
-        self.stores: set[NameExpr] = set()
-        # Local -> the locals that hold the "pending" part of an
-        # `asyncio.wait` it is handed to (empty: that part is thrown away).
-        self.wait_locals: dict[str, tuple[str, ...]] = {}
         self._read_names: frozenset[str] | None = None
         self._reads_everything = False
         # Locals read only as `name.method(...)` statements, and those methods.
         self._methods_called: dict[str, tuple[str, ...]] = {}
+        indexer = _Indexer(in_function=isinstance(scope, FuncItem))
+        indexer.scope(statements)
+        self.drops = indexer.drops
+        self.stores = indexer.stores
+        self.wait_locals = indexer.wait_locals
 
     def drop_of(self, call: Expression) -> Drop | None:
-        if not self._whole and call.line not in self._lines_indexed:
-            if len(self._lines_indexed) < LINES_BEFORE_WHOLE_SCOPE:
-                self._lines_indexed.add(call.line)
-                indexer = _Indexer(self, in_function=self._in_function, line=call.line)
-                indexer.block(self.statements)
-            else:
-                self._index_whole_scope()
         drop = self.drops.get(call)
-        if drop is not None and drop.locals_to_check and not self._whole:
-            self._index_whole_scope()
-            drop = self.drops.get(call)
         if drop is None or not drop.locals_to_check:
             return drop
         drop = self._through_wait(drop)
         if any(self._is_read(name) for name in drop.locals_to_check):
             return None
         return self._with_methods(drop)
-
-    def _index_whole_scope(self) -> None:
-        self.drops.clear()
-        self.stores.clear()
-        self.wait_locals.clear()
-        _Indexer(self, in_function=self._in_function).block(self.statements)
-        self._whole = True
 
     def _with_methods(self, drop: Drop) -> Drop:
         """Name first the local whose methods are called, and which ones."""
@@ -209,7 +184,8 @@ class ScopeIndex:
         reads = {
             expr.name for expr in names if expr not in self.stores and expr not in method_calls
         }
-        for stmt in iter_statements(self.scope.body.body, into_functions=True):
+        body = self.scope.body.body
+        for stmt in statements(body, into_functions=True, into_classes=True, reachable_only=False):
             if isinstance(stmt, (GlobalDecl, NonlocalDecl)):
                 reads.update(stmt.names)
             elif isinstance(stmt, (FuncDef, ClassDef)):
@@ -228,7 +204,7 @@ class ScopeIndex:
         }
 
 
-def non_retaining_method_calls(statements: Sequence[Statement]) -> dict[NameExpr, str]:
+def non_retaining_method_calls(body: Sequence[Statement]) -> dict[NameExpr, str]:
     """`name` in statements `name.m(...)` / `x = name.m(...)`, m keeping nothing.
 
     Such a read leaves a task held by `name` as lost as before.  Only
@@ -236,18 +212,13 @@ def non_retaining_method_calls(statements: Sequence[Statement]) -> dict[NameExpr
     the name is a capture, and keeps it.
     """
     found: dict[NameExpr, str] = {}
-    stack = list(statements)
-    while stack:
-        stmt = stack.pop()
+    for stmt in statements(body, into_functions=False, into_classes=False, reachable_only=False):
         if isinstance(stmt, ExpressionStmt):
             value: Expression | None = stmt.expr
         elif isinstance(stmt, AssignmentStmt):
             value = stmt.rvalue
         else:
-            value = None
-            if not isinstance(stmt, ClassDef):
-                for block in _child_blocks(stmt, into_functions=False):
-                    stack.extend(block.body)
+            continue
         if (
             isinstance(value, CallExpr)
             and isinstance(value.callee, MemberExpr)
@@ -286,14 +257,13 @@ class IndexCache:
 
 def dropped_in_lambda(lambda_expr: LambdaExpr) -> dict[Expression, Drop]:
     """Calls whose value is lost when the lambda's result is thrown away."""
-    index = ScopeIndex(lambda_expr, lambda_expr.body.body)
-    indexer = _Indexer(index, in_function=False)
+    indexer = _Indexer(in_function=False)
     body = lambda_expr.body.body
     if body:
         expr = getattr(body[-1], "expr", None)
         if isinstance(expr, Expression):
             indexer.value(expr, DISCARDED)
-    return index.drops
+    return indexer.drops
 
 
 def is_underscore(name: str) -> bool:
@@ -301,46 +271,39 @@ def is_underscore(name: str) -> bool:
 
 
 class _Indexer:
-    """Records the drops (and stores) of statements; with `line`, only of the
-    statements that span that line, and of their nested ones that do."""
+    """Records the drops (and stores) of a scope's statements."""
 
-    def __init__(self, index: ScopeIndex, *, in_function: bool, line: int | None = None) -> None:
-        self.index = index
+    def __init__(self, *, in_function: bool) -> None:
         self.in_function = in_function
-        self.line = line
+        self.drops: dict[Expression, Drop] = {}
+        # NameExprs that are not reads: plain assignment targets, and the
+        # tasks handed to an `asyncio.wait` whose "pending" part is lost
+        # (they do not keep a task alive; wait_locals says why).
+        self.stores: set[NameExpr] = set()
+        # Local -> the locals that hold the "pending" part of an
+        # `asyncio.wait` it is handed to (empty: that part is thrown away).
+        self.wait_locals: dict[str, tuple[str, ...]] = {}
 
-    def block(self, statements: Sequence[Statement]) -> None:
-        line = self.line
-        for stmt in statements:
-            # A statement without an end line (not parsed from source) is indexed anyway.
-            if line is None or stmt.end_line is None or stmt.line <= line <= stmt.end_line:
-                self.statement(stmt)
-
-    def statement(self, stmt: Statement) -> None:
-        # The isinstance tests before each call skip, for most statements,
-        # a Python call that would find nothing (a whole-scope walk visits
-        # every statement).
-        if isinstance(stmt, ExpressionStmt):
-            self.value(stmt.expr, DISCARDED)
-            if isinstance(stmt.expr, AwaitExpr):
+    def scope(self, body: Sequence[Statement]) -> None:
+        in_function = self.in_function
+        for stmt in statements(
+            body, into_functions=False, into_classes=not in_function, reachable_only=True
+        ):
+            if isinstance(stmt, ExpressionStmt):
+                self.value(stmt.expr, DISCARDED)
                 self.wait_result(stmt.expr, DISCARDED)
-        elif isinstance(stmt, AssignmentStmt):
-            self.assignment(stmt)
-            if isinstance(stmt.rvalue, AwaitExpr):
+            elif isinstance(stmt, AssignmentStmt):
+                self.assignment(stmt)
                 self.wait_assignment(stmt)
-        elif isinstance(stmt, ClassDef) and self.in_function:
-            # A class body binds class attributes, not locals of the function.
-            _Indexer(self.index, in_function=False, line=self.line).block(stmt.defs.body)
-        elif isinstance(stmt, COMPOUND_STATEMENTS):
-            for block in _child_blocks(stmt, into_functions=False):
-                if not block.is_unreachable:
-                    self.block(block.body)
+            elif isinstance(stmt, ClassDef) and in_function:
+                # A class body binds class attributes, not locals of the function.
+                self.in_function = False
+                self.scope(stmt.defs.body)
+                self.in_function = True
 
     def assignment(self, stmt: AssignmentStmt) -> None:
         for lvalue in stmt.lvalues:
             self._note_stores(lvalue)
-        if not isinstance(stmt.rvalue, MAY_DROP_A_CALL):
-            return
         if len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], (TupleExpr, ListExpr)):
             self._unpack(stmt.lvalues[0], stmt.rvalue)
             return
@@ -379,7 +342,7 @@ class _Indexer:
 
     def _note_stores(self, lvalue: Expression) -> None:
         if isinstance(lvalue, NameExpr):
-            self.index.stores.add(lvalue)
+            self.stores.add(lvalue)
         elif isinstance(lvalue, (TupleExpr, ListExpr)):
             for item in lvalue.items:
                 self._note_stores(item)
@@ -394,7 +357,7 @@ class _Indexer:
         while pending:
             expr, drop = pending.pop()
             if isinstance(expr, CallExpr):
-                self.index.drops.setdefault(expr, drop)
+                self.drops.setdefault(expr, drop)
                 callee = expr.callee
                 # `create_task(w()).add_done_callback(cb)`: the method's result
                 # is what is kept (or not); the task itself is gone either way.
@@ -419,7 +382,7 @@ class _Indexer:
         if own is None:
             return None
         if isinstance(expr.target, NameExpr):  # typed Expression before mypy 1.16
-            self.index.stores.add(expr.target)
+            self.stores.add(expr.target)
         return Drop(
             (*outer.names, *own.names),
             (*outer.locals_to_check, *own.locals_to_check),
@@ -467,9 +430,9 @@ class _Indexer:
     def _handed_to_wait(self, name: NameExpr, pending: Drop) -> None:
         if not self.in_function:
             return
-        self.index.stores.add(name)
-        holders = self.index.wait_locals.get(name.name, ())
-        self.index.wait_locals[name.name] = (*holders, *pending.locals_to_check)
+        self.stores.add(name)
+        holders = self.wait_locals.get(name.name, ())
+        self.wait_locals[name.name] = (*holders, *pending.locals_to_check)
 
 
 def _awaited_wait(expr: Expression) -> CallExpr | None:
@@ -520,25 +483,6 @@ def _argument(call: CallExpr, name: str, position: int | None = None) -> Express
     return None
 
 
-# What `_Indexer.value` looks into: a call, a walrus, and each kind of
-# expression `_dropped_parts` has parts of (test_positions checks both lists).
-MAY_DROP_A_CALL: Final = (
-    CallExpr,
-    AssignmentExpr,
-    OpExpr,
-    ConditionalExpr,
-    ListExpr,
-    SetExpr,
-    TupleExpr,
-    DictExpr,
-    ListComprehension,
-    SetComprehension,
-    DictionaryComprehension,
-    CastExpr,
-    AssertTypeExpr,
-)
-
-
 def _dropped_parts(expr: Expression) -> Iterator[Expression]:
     """Sub-expressions whose value is lost when the value of `expr` is."""
     if isinstance(expr, OpExpr):
@@ -563,79 +507,3 @@ def _dropped_parts(expr: Expression) -> Iterator[Expression]:
                 yield part
     elif isinstance(expr, (CastExpr, AssertTypeExpr)):
         yield expr.expr
-
-
-def _is_type_checking_guard(expr: Expression) -> bool:
-    if isinstance(expr, (NameExpr, MemberExpr)):
-        return expr.name in TYPE_CHECKING_GUARDS
-    return False
-
-
-# The statements `_child_blocks` finds blocks in, functions left out
-# (test_positions checks the two lists agree).
-COMPOUND_STATEMENTS: Final = (
-    IfStmt,
-    ForStmt,
-    WhileStmt,
-    WithStmt,
-    TryStmt,
-    MatchStmt,
-    Block,
-    ClassDef,
-)
-
-
-def _child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:
-    """The blocks directly nested in a compound statement."""
-    if isinstance(stmt, IfStmt):
-        for condition, body in zip(stmt.expr, stmt.body):
-            if not _is_type_checking_guard(condition):
-                yield body
-        if stmt.else_body is not None:
-            yield stmt.else_body
-    elif isinstance(stmt, (ForStmt, WhileStmt)):
-        yield stmt.body
-        if stmt.else_body is not None:
-            yield stmt.else_body
-    elif isinstance(stmt, WithStmt):
-        yield stmt.body
-    elif isinstance(stmt, TryStmt):
-        yield stmt.body
-        yield from stmt.handlers
-        if stmt.else_body is not None:
-            yield stmt.else_body
-        if stmt.finally_body is not None:
-            yield stmt.finally_body
-    elif isinstance(stmt, MatchStmt):
-        yield from stmt.bodies
-    elif isinstance(stmt, Block):
-        yield stmt
-    elif isinstance(stmt, ClassDef):
-        yield stmt.defs
-    elif into_functions:
-        if isinstance(stmt, FuncDef):
-            yield stmt.body
-        elif isinstance(stmt, Decorator):
-            yield stmt.func.body
-        elif isinstance(stmt, OverloadedFuncDef):
-            for item in stmt.items:
-                func = item.func if isinstance(item, Decorator) else item
-                yield func.body
-            if stmt.impl is not None:
-                impl = stmt.impl.func if isinstance(stmt.impl, Decorator) else stmt.impl
-                yield impl.body
-
-
-def child_blocks(stmt: Statement) -> Iterator[Block]:
-    """The blocks directly nested in a compound statement, function bodies excluded."""
-    return _child_blocks(stmt, into_functions=False)
-
-
-def iter_statements(statements: Sequence[Statement], *, into_functions: bool) -> Iterator[Statement]:
-    """Every statement in `statements`, depth first, compound ones included."""
-    stack = list(reversed(statements))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        for block in _child_blocks(stmt, into_functions=into_functions):
-            stack.extend(reversed(block.body))

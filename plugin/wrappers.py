@@ -28,7 +28,6 @@ from typing import NamedTuple, Union
 from mypy.nodes import (
     AssignmentStmt,
     CallExpr,
-    ClassDef,
     Decorator,
     Expression,
     ExpressionStmt,
@@ -38,7 +37,6 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     NonlocalDecl,
-    OverloadedFuncDef,
     SymbolTableNode,
     RefExpr,
     ReturnStmt,
@@ -50,16 +48,14 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from . import _compat, errorcodes
-from .asyncio_types import has_any_base
 from .names import (
     LOCALS_INTROSPECTION,
     NON_RETAINING_METHODS,
-    TASK_CLASSES,
     WRAPPER_TRANSPARENT_DECORATORS,
 )
-from .positions import child_blocks, iter_statements
+from .syntax import statements
 from .spawners import MethodRoute, Spawner
-from .symbols import Lookup, alias_target, inherited_method, named_node
+from .typeops import Lookup, alias_target, has_any_base, inherited_method, is_task, named_node
 
 Callee = Union[FuncDef, Decorator]
 
@@ -183,7 +179,7 @@ class WrapperAnalysis:
     def _judge_body(self, func: FuncDef) -> Verdict:
         if func.is_generator or func.is_coroutine or func.is_async_generator:
             return UNKNOWN
-        if not isinstance(func.type, CallableType) or not _is_task_type(func.type.ret_type):
+        if not isinstance(func.type, CallableType) or not is_task(func.type.ret_type):
             return UNKNOWN
         returns = list(_returns(func.body.body))
         if not returns:
@@ -214,15 +210,15 @@ class WrapperAnalysis:
 
     def _local_verdict(self, func: FuncDef, name: str) -> tuple[Spawner, bool] | None:
         """`t = spawner(...)` ... `return t`: (spawner, whether `t` is kept), or None."""
-        statements = list(_statements(func.body.body))
+        own = list(_own_statements(func.body.body))
         if any(
             isinstance(stmt, (GlobalDecl, NonlocalDecl)) and name in stmt.names
-            for stmt in statements
+            for stmt in own
         ):
             return None
         assignments = [
             stmt
-            for stmt in statements
+            for stmt in own
             if isinstance(stmt, AssignmentStmt)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
@@ -239,7 +235,7 @@ class WrapperAnalysis:
         if not LOCALS_INTROSPECTION.isdisjoint(expr.name for expr in names):
             return spawner, True
         accounted = 1  # the assignment's target
-        for stmt in statements:
+        for stmt in own:
             if isinstance(stmt, ReturnStmt):
                 accounted += isinstance(stmt.expr, NameExpr) and stmt.expr.name == name
             elif isinstance(stmt, ExpressionStmt) and _is_non_retaining_call(stmt.expr, name):
@@ -331,15 +327,13 @@ def _plain_function(node: Callee) -> FuncDef | None:
     return node.func
 
 
-def _functions_of(statements: Sequence[Statement]) -> Iterator[FuncDef]:
+def _functions_of(body: Sequence[Statement]) -> Iterator[FuncDef]:
     """The functions and methods defined at module and class level (not nested in functions)."""
-    for stmt in iter_statements(statements, into_functions=False):
+    for stmt in statements(body, into_functions=False, into_classes=True, reachable_only=False):
         if isinstance(stmt, FuncDef):
             yield stmt
         elif isinstance(stmt, Decorator):
             yield stmt.func
-        elif isinstance(stmt, OverloadedFuncDef):
-            continue
 
 
 _DEFINED: dict[str, tuple[list[Statement], frozenset[str], frozenset[str]]] = {}
@@ -357,7 +351,7 @@ def defined_functions(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
     functions: set[str] = set()
     methods: set[str] = set()
     depth = tree.fullname.count(".") + 1  # the dots of a module-level function's name
-    for stmt in iter_statements(tree.defs, into_functions=False):
+    for stmt in statements(tree.defs, into_functions=False, into_classes=True, reachable_only=False):
         func = stmt.func if isinstance(stmt, Decorator) else stmt
         if isinstance(func, FuncDef):
             functions.add(func.fullname)
@@ -368,21 +362,13 @@ def defined_functions(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
     return entry[1], entry[2]
 
 
-def _statements(statements: Sequence[Statement]) -> Iterator[Statement]:
+def _own_statements(body: Sequence[Statement]) -> Iterator[Statement]:
     """The function's own reachable statements (not those of nested functions or classes)."""
-    stack = list(reversed(statements))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if isinstance(stmt, ClassDef):
-            continue
-        for block in child_blocks(stmt):
-            if not block.is_unreachable:
-                stack.extend(reversed(block.body))
+    return statements(body, into_functions=False, into_classes=False, reachable_only=True)
 
 
-def _returns(statements: Sequence[Statement]) -> Iterator[Expression | None]:
-    for stmt in _statements(statements):
+def _returns(body: Sequence[Statement]) -> Iterator[Expression | None]:
+    for stmt in _own_statements(body):
         if isinstance(stmt, ReturnStmt):
             yield stmt.expr
 
@@ -396,11 +382,6 @@ def _is_non_retaining_call(expr: Expression, name: str) -> bool:
         and isinstance(expr.callee.expr, NameExpr)
         and expr.callee.expr.name == name
     )
-
-
-def _is_task_type(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and has_any_base(proper.type, TASK_CLASSES)
 
 
 def _declared_type(

@@ -1,6 +1,6 @@
 """Which function a variable stands for, read from types mypy built and from its cache.
 
-`symbols.alias_target` is asked about every call through a variable.  mypy
+`typeops.alias_target` is asked about every call through a variable.  mypy
 links a function type it builds to the function; a copy loaded from its cache
 is not linked, and then the function's name is read from its type variables.
 Each variable here is judged after a cold build and after a warm one whose
@@ -23,7 +23,7 @@ from mypy.options import Options
 
 from integration_helpers import MYPY_VERSION
 from mypy_dangling_tasks.names import CREATE_TASK
-from mypy_dangling_tasks.symbols import alias_target
+from mypy_dangling_tasks.typeops import alias_target
 
 HELPERS: Final = """\
 import asyncio

@@ -146,6 +146,25 @@ def test_unknown_spawner_name_is_a_warning_not_silence(
     assert "app.spawn\"" not in stderr
 
 
+def test_a_configured_function_that_exists_only_as_a_method_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`app.start` names a module-level function; a method `App.start` is not one."""
+    project = make_project(
+        tmp_path,
+        "mypy.ini",
+        "[mypy]\nplugins = mypy_dangling_tasks\n[mypy_dangling_tasks]\n"
+        "spawners = app.spawn, app.start, app.App.start\n",
+    )
+    (project / "app.py").write_text(
+        APP + "class App:\n    def start(self) -> None: ...\n", encoding="utf-8"
+    )
+    run(project, "main.py")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1, warnings
+    assert 'spawners: "app.start" is not defined in module app' in warnings[0]
+
+
 def test_config_data_is_stable_and_sorted() -> None:
     loaded = config.Config(spawners=("b.x", "a.y"), self_retaining=("c.z",))
     assert loaded.as_data() == {"spawners": ["a.y", "b.x"], "self_retaining": ["c.z"]}
@@ -171,7 +190,7 @@ def test_missing_config_file_means_defaults() -> None:
 def test_the_section_is_read_in_every_spelling_and_only_then(
     tmp_path: Path, name: str, text: str, spawners: tuple[str, ...]
 ) -> None:
-    """A file without the section is not parsed again; every spelling of it is."""
+    """Every spelling of the section is read; a file without it configures nothing."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     result = config.load(str(path))

@@ -1,0 +1,97 @@
+"""The one statement walker: which statements a scope holds.
+
+Every analysis of the plugin that reads statements walks them here, and
+says what it wants: into nested functions or not, into class bodies or not,
+unreachable blocks or not.  Code under `if TYPE_CHECKING:` never runs and is
+never walked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from mypy.nodes import (
+    Block,
+    ClassDef,
+    Decorator,
+    Expression,
+    ForStmt,
+    FuncDef,
+    IfStmt,
+    MatchStmt,
+    MemberExpr,
+    NameExpr,
+    OverloadedFuncDef,
+    Statement,
+    TryStmt,
+    WhileStmt,
+    WithStmt,
+)
+
+from .names import TYPE_CHECKING_GUARDS
+
+
+def statements(
+    body: Sequence[Statement],
+    *,
+    into_functions: bool,
+    into_classes: bool,
+    reachable_only: bool,
+) -> Iterator[Statement]:
+    """Every statement in `body`, depth first in source order, compound ones included."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, ClassDef) and not into_classes:
+            continue
+        for block in child_blocks(stmt, into_functions=into_functions):
+            if not (reachable_only and block.is_unreachable):
+                stack.extend(reversed(block.body))
+
+
+def child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:
+    """The blocks directly nested in a statement (a class's body included)."""
+    if isinstance(stmt, IfStmt):
+        for condition, body in zip(stmt.expr, stmt.body):
+            if not _is_type_checking_guard(condition):
+                yield body
+        if stmt.else_body is not None:
+            yield stmt.else_body
+    elif isinstance(stmt, (ForStmt, WhileStmt)):
+        yield stmt.body
+        if stmt.else_body is not None:
+            yield stmt.else_body
+    elif isinstance(stmt, WithStmt):
+        yield stmt.body
+    elif isinstance(stmt, TryStmt):
+        yield stmt.body
+        yield from stmt.handlers
+        if stmt.else_body is not None:
+            yield stmt.else_body
+        if stmt.finally_body is not None:
+            yield stmt.finally_body
+    elif isinstance(stmt, MatchStmt):
+        yield from stmt.bodies
+    elif isinstance(stmt, Block):
+        yield stmt
+    elif isinstance(stmt, ClassDef):
+        yield stmt.defs
+    elif into_functions:
+        if isinstance(stmt, FuncDef):
+            yield stmt.body
+        elif isinstance(stmt, Decorator):
+            yield stmt.func.body
+        elif isinstance(stmt, OverloadedFuncDef):
+            for item in stmt.items:
+                func = item.func if isinstance(item, Decorator) else item
+                yield func.body
+            if stmt.impl is not None:
+                impl = stmt.impl.func if isinstance(stmt.impl, Decorator) else stmt.impl
+                yield impl.body
+
+
+def _is_type_checking_guard(expr: Expression) -> bool:
+    if isinstance(expr, (NameExpr, MemberExpr)):
+        return expr.name in TYPE_CHECKING_GUARDS
+    return False
