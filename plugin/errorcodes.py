@@ -1,8 +1,8 @@
 """Error codes and every text the user reads, each written out in full.
 
 As in mypy's own `message_registry`: the error states what happened to the
-task in one short line; the note beside it says why that loses work and what
-to do instead.  An error names whose reference was lost (`{subject}`: what
+task in one short line; the note beside it says what to do instead, in at
+most 100 characters (why that loses work is in docs/rules.md).  An error names whose reference was lost (`{subject}`: what
 the spawner returns, "Task" or "Future", as `{what}`, and the call as the
 user knows it, `{spawner}`) and how: `{name}` is a variable, `{registrar}`
 the method that calls a callback and throws its result away.
@@ -29,11 +29,11 @@ UNUSED_TASK: Final = ErrorCode(
 # -- errors: whose reference was lost ({subject} below) ----------------------
 
 CREATED_BY: Final = '{what} created by "{spawner}"'
-# ensure_future / gather / shield on arguments typed Any: the call is
-# pointless unless an argument is a coroutine, and then it is the bug.
 # A function of the checked program whose every return hands back a fresh,
 # unkept task from a spawner (wrappers.py): the caller drops the only reference.
 THROUGH_WRAPPER: Final = '{what} created by "{wrapper}" (through "{spawner}")'
+# ensure_future / gather / shield on arguments typed Any: the call is
+# pointless unless an argument is a coroutine, and then it is the bug.
 UNKNOWN_ARGUMENT: Final = 'Result of "{spawner}" on an argument of unknown type'
 UNKNOWN_ARGUMENTS: Final = 'Result of "{spawner}" on arguments of unknown type'
 
@@ -50,34 +50,19 @@ PENDING_AFTER_WAIT: Final = (
 )
 SPAWNER_AS_CALLBACK: Final = '"{registrar}" calls "{spawner}" and discards the {what} it creates'
 
-# -- notes: why that loses work, and the fix ---------------------------------
+# -- notes: what to do (why, in docs/rules.md) ------------------------------
 
 TASK_NOTE: Final = (
-    "The event loop keeps only a weak reference to a task, so it can be garbage-collected "
-    "before it finishes; keep a reference until it is done (tasks.add(task); "
-    "task.add_done_callback(tasks.discard)) or use asyncio.TaskGroup"
+    "Keep a reference until the task is done (a set plus add_done_callback), "
+    "or use asyncio.TaskGroup"
 )
-WRAPPED_NOTE: Final = (
-    "The tasks it wraps are referenced only through this future, so they can be "
-    "garbage-collected before they finish; keep the future until it is done "
-    "(futures.add(fut); fut.add_done_callback(futures.discard)) or use asyncio.TaskGroup"
-)
+WRAPPED_NOTE: Final = "Keep a reference to the future until it is done, or use asyncio.TaskGroup"
 THREADSAFE_NOTE: Final = (
-    "The task it schedules on the loop is referenced only through this future, so it can be "
-    "garbage-collected before it finishes; keep the future until it is done "
-    "(futures.add(fut); fut.add_done_callback(futures.discard))"
+    "Keep a reference to the future until it is done (a set plus add_done_callback)"
 )
-
-PENDING_NOTE: Final = (
-    "The event loop keeps only a weak reference to a task, so one still pending after "
-    'asyncio.wait can be garbage-collected before it finishes; keep "pending" until its '
-    "tasks are done, or cancel them"
-)
-
+PENDING_NOTE: Final = 'Keep "pending" until its tasks are done, or cancel them'
 UNKNOWN_ARGUMENT_NOTE: Final = (
-    "The argument's type is not known: if it is a coroutine, the task created for it is "
-    "referenced only through this result and can be garbage-collected before it finishes; "
-    "keep the result until it is done (tasks.add(task); task.add_done_callback(tasks.discard))"
+    "If the argument is a coroutine, keep the result until it is done, or use asyncio.TaskGroup"
 )
 
 # -- the plugin speaking about itself ----------------------------------------
