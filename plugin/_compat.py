@@ -113,6 +113,23 @@ def scope_stack(api: CheckerPluginInterface) -> Sequence[TypeInfo | FuncItem | M
     return stack
 
 
+def checked_copy(func: FuncItem) -> FuncItem:
+    """The copy of `func` whose body mypy is checking now.
+
+    A function whose signature uses a type variable with value restrictions
+    (or a method of a class generic in one) is checked once per value, on
+    copies of its body, while the scope still names the original; mypy lists
+    the copies in `expanded`, the one being checked last.  Any other function
+    is its own copy there.
+    """
+    expanded = getattr(func, "expanded", None)
+    if not isinstance(expanded, list):
+        _missing("FuncItem.expanded")
+        return func
+    copy = expanded[-1] if expanded else None
+    return copy if isinstance(copy, FuncItem) else func
+
+
 def is_mypy_only(node: object) -> bool:
     """Was this function defined under `if TYPE_CHECKING:`?  It never runs."""
     return getattr(node, "is_mypy_only", False) is True

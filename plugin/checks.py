@@ -169,7 +169,9 @@ class Reporter:
             if isinstance(node, LambdaExpr):
                 drop = dropped_in_lambda(node).get(call)
                 return drop._replace(in_lambda=node) if drop is not None else None
-            if isinstance(node, (FuncItem, MypyFile)):
+            if isinstance(node, FuncItem):
+                return self._indexes.index_for(tree, _compat.checked_copy(node)).drop_of(call)
+            if isinstance(node, MypyFile):
                 return self._indexes.index_for(tree, node).drop_of(call)
         return None
 
