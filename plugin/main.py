@@ -49,7 +49,9 @@ class DanglingTasksPlugin(Plugin):
         )
         self._config = loaded.config
         self._config_errors = loaded.errors
-        self._unused_task = _unused_task_enabled(options)
+        # Read in set_modules: mypy's parallel workers construct the plugin
+        # before they apply the error-code settings.
+        self._unused_task = False
         self._functions = function_spawners(self._config.spawners, self._config.self_retaining)
         self._retaining_functions = frozenset(self._config.self_retaining)
         # Built on first need: they depend on which configured owners are modules.
@@ -106,6 +108,7 @@ class DanglingTasksPlugin(Plugin):
     def _set_modules(self, modules: dict[str, MypyFile]) -> None:
         if self._config_errors:  # mypy prints them and exits 2 (the guard lets it through)
             raise CompileError(self._config_errors)
+        self._unused_task = _unused_task_enabled(self.options)
         super().set_modules(modules)
 
     def _config_data(self) -> dict[str, object]:
