@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from mypy.errors import CompileError
-from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, TypeInfo
+from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, Node, TypeInfo
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import Type
@@ -135,8 +135,9 @@ def is_mypy_only(node: object) -> bool:
     return getattr(node, "is_mypy_only", False) is True
 
 
-def name_expressions(func: FuncItem) -> list[NameExpr] | None:
-    """Every NameExpr in a function body, nested scopes included; None if unknown.
+def name_expressions(node: Node) -> list[NameExpr] | None:
+    """Every NameExpr in a function body or an expression, nested scopes
+    included; None if unknown.
 
     mypy's compiled subexpression finder (the one dmypy uses, in every
     supported mypy) does the walk: visitor classes cannot be subclassed from
@@ -148,7 +149,7 @@ def name_expressions(func: FuncItem) -> list[NameExpr] | None:
     except ImportError:  # pragma: no cover - depends on the mypy release
         _missing("mypy.server.subexpr.get_subexpressions")
         return None
-    return [expr for expr in get_subexpressions(func.body) if isinstance(expr, NameExpr)]
+    return [expr for expr in get_subexpressions(node) if isinstance(expr, NameExpr)]
 
 
 def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:

@@ -11,7 +11,7 @@ error (errorcodes.py): a new way of losing a task is a new template there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
@@ -34,6 +34,7 @@ from mypy.nodes import (
     FuncItem,
     GeneratorExpr,
     GlobalDecl,
+    IfStmt,
     LambdaExpr,
     ListComprehension,
     ListExpr,
@@ -50,6 +51,9 @@ from mypy.nodes import (
     Statement,
     StrExpr,
     TupleExpr,
+    TryStmt,
+    UnaryExpr,
+    WhileStmt,
 )
 
 from . import _compat, errorcodes
@@ -66,7 +70,7 @@ from .names import (
     WAIT_TASKS_PARAMETER,
     WAIT_TIMEOUT_PARAMETER,
 )
-from .syntax import statements
+from .syntax import child_blocks, statements
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -175,12 +179,14 @@ class ScopeIndex:
 
     def _collect_reads(self) -> None:
         assert isinstance(self.scope, FuncItem)
-        names = _compat.name_expressions(self.scope)
+        names = _compat.name_expressions(self.scope.body)
         if names is None:  # cannot tell which locals are read: every one may be
             self._reads_everything = True
             self._read_names = frozenset()
             return
         method_calls = non_retaining_method_calls(self.scope.body.body)
+        if self.wait_locals:
+            method_calls.update(_checks_of_waited(self.scope.body.body, self.wait_locals.keys()))
         reads = {
             expr.name for expr in names if expr not in self.stores and expr not in method_calls
         }
@@ -227,6 +233,86 @@ def non_retaining_method_calls(body: Sequence[Statement]) -> dict[NameExpr, str]
         ):
             found[value.callee.expr] = value.callee.name
     return found
+
+
+def _checks_of_waited(body: Sequence[Statement], waited: Iterable[str]) -> dict[NameExpr, str]:
+    """Reads of locals handed to a pending-leaving `asyncio.wait` that keep nothing.
+
+    `task.done()` in a condition (`if not task.done(): log(...)`) keeps no
+    reference, and neither does a `task.cancel()` that runs on some paths
+    only, for a reason that is not the task (in an `except` handler, in an
+    `if` whose test does not read it): on the other paths the task is
+    dropped while it may still be pending.  A cancel on every path (a
+    statement of the scope, `finally:`) or one tested on the task (`if not
+    task.done():`, `else:` of `if task in done:`) stays a read.
+    """
+    names = frozenset(waited)
+    found: dict[NameExpr, str] = {}
+
+    def visit(block: Sequence[Statement], one_path: bool) -> None:
+        for stmt in block:
+            if isinstance(stmt, ExpressionStmt):
+                receiver = _method_receiver(stmt.expr, names)
+                if receiver is not None and receiver[1] == CANCEL_METHOD:
+                    if one_path:
+                        found[receiver[0]] = CANCEL_METHOD
+                    continue
+            if isinstance(stmt, (IfStmt, WhileStmt)):
+                for condition in stmt.expr if isinstance(stmt, IfStmt) else [stmt.expr]:
+                    found.update(_condition_checks(condition, names))
+            if isinstance(stmt, IfStmt):
+                tested = [_reads_any(condition, names) for condition in stmt.expr]
+                for body, reads_task in zip(stmt.body, tested):
+                    visit(body.body, one_path or not reads_task)
+                if stmt.else_body is not None:
+                    visit(stmt.else_body.body, one_path or not any(tested))
+            elif isinstance(stmt, TryStmt):
+                visit(stmt.body.body, one_path)
+                for handler in stmt.handlers:
+                    visit(handler.body, True)
+                for block_ in (stmt.else_body, stmt.finally_body):
+                    if block_ is not None:
+                        visit(block_.body, one_path)
+            elif not isinstance(stmt, ClassDef):
+                for child in child_blocks(stmt, into_functions=False):
+                    visit(child.body, one_path)
+
+    visit(body, False)
+    return found
+
+
+def _method_receiver(expr: Expression, names: frozenset[str]) -> tuple[NameExpr, str] | None:
+    """(`name`, `method`) for `name.method(...)` with `name` one of `names`."""
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and isinstance(expr.callee.expr, NameExpr)
+        and expr.callee.expr.name in names
+    ):
+        return expr.callee.expr, expr.callee.name
+    return None
+
+
+def _condition_checks(condition: Expression, names: frozenset[str]) -> dict[NameExpr, str]:
+    """`task.done()` and the like in a condition, through `not`, `and` and `or`."""
+    found: dict[NameExpr, str] = {}
+    pending = [condition]
+    while pending:
+        expr = pending.pop()
+        if isinstance(expr, UnaryExpr) and expr.op == "not":
+            pending.append(expr.expr)
+        elif isinstance(expr, OpExpr) and expr.op in ("and", "or"):
+            pending.extend((expr.left, expr.right))
+        else:
+            receiver = _method_receiver(expr, names)
+            if receiver is not None and receiver[1] in LOCAL_NON_RETAINING_METHODS:
+                found[receiver[0]] = receiver[1]
+    return found
+
+
+def _reads_any(expr: Expression, names: frozenset[str]) -> bool:
+    found = _compat.name_expressions(expr)
+    return found is None or any(name.name in names for name in found)
 
 
 class IndexCache:

@@ -229,7 +229,7 @@ class WrapperAnalysis:
         spawner = self._spawner_of(assignments[0].rvalue, func)
         if spawner is None:
             return None
-        names = _compat.name_expressions(func)
+        names = _compat.name_expressions(func.body)
         if names is None:
             return None
         if not LOCALS_INTROSPECTION.isdisjoint(expr.name for expr in names):

@@ -179,7 +179,7 @@ def test_the_name_finder_sees_every_read_in_nested_scopes() -> None:
         tree = parse(source, "m.py", "m", Errors(Options()), Options())
     func = tree.defs[0]
     assert isinstance(func, FuncDef)
-    names = _compat.name_expressions(func)
+    names = _compat.name_expressions(func.body)
     assert names is not None
     assert {name.name for name in names if isinstance(name, NameExpr)} >= {
         "t", "g", "x", "h", "w", "print", "u"
