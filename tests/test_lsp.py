@@ -89,6 +89,10 @@ needs_pylsp: Final = pytest.mark.skipif(
     "pip install 'python-lsp-server>=1.13.1' 'pylsp-mypy>=0.8.2' (the test extra has them)",
 )
 
+# The language servers' round trips are a slow suite (pytest --slow); the
+# refusal's output line, which every editor parses, is checked in every run.
+editor_server: Final = pytest.mark.slow
+
 TIMEOUT: Final = 120.0  # seconds for the whole conversation
 SETTINGS: Final = {
     "pylsp": {
@@ -315,6 +319,7 @@ def _mypy_diagnostics(diagnostics: list[Message]) -> list[Message]:
     return [d for d in diagnostics if d.get("source") == "mypy"]
 
 
+@editor_server
 @needs_pylsp
 def test_dangling_task_is_published_with_its_range(server: LspClient, tmp_path: Path) -> None:
     app = tmp_path / "project" / "app.py"
@@ -470,6 +475,7 @@ def test_refusal_is_one_file_line_error_with_exit_2(below_floor: BelowFloor) -> 
             assert parsed["range"]["start"]["line"] == 0, context
 
 
+@editor_server
 @needs_pylsp
 @pytest.mark.parametrize("dmypy", [False, True], ids=["mypy", "dmypy"])
 def test_pylsp_mypy_shows_the_refusal(below_floor: BelowFloor, dmypy: bool, tmp_path: Path) -> None:
@@ -557,6 +563,7 @@ def _vscode_diagnostics(
         _stop_daemons(interpreter, project, sorted(status_root.rglob("status-*.json")))
 
 
+@editor_server
 @pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
 def test_vscode_mypy_shows_the_refusal(
     below_floor: BelowFloor, prefer_daemon: bool, tmp_path: Path
@@ -595,6 +602,7 @@ def vscode_extension(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copied
 
 
+@editor_server
 @pytest.mark.parametrize("prefer_daemon", [False, True], ids=["mypy", "dmypy"])
 def test_vscode_mypy_with_its_bundled_mypy_shows_the_findings(
     vscode_extension: Path, prefer_daemon: bool, tmp_path: Path

@@ -103,6 +103,11 @@ def uses(job: Mapping[str, Any]) -> list[str]:
     return [step["uses"] for step in job["steps"] if "uses" in step]
 
 
+# What is published is checked before a release (.ci/run passes --slow), not on
+# every edit of the plugin.
+pytestmark = pytest.mark.slow
+
+
 # --- metadata -------------------------------------------------------------------
 
 

@@ -54,10 +54,14 @@ LINE: Final = re.compile(
     r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
 )
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
-    reason="DANGLING_SKIP_REALCODE is set",
-)
+pytestmark = [
+    # Minutes: nineteen packages downloaded (once) and checked.
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
+        reason="DANGLING_SKIP_REALCODE is set",
+    ),
+]
 
 
 class Finding(NamedTuple):
