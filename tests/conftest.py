@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests/ holds the helpers the tests share: data_format, integration_helpers,
+# and packages and processes, which the benchmarks import from here too.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# benchmarks/ holds the package pins and process helpers some tests share.
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # Internal errors in the plugin's hooks crash mypy during the tests instead of
 # being silenced as they are for users (see plugin/guard.py).

@@ -35,8 +35,8 @@ WORKFLOWS: Final = ROOT / ".github" / "workflows"
 PACKAGE_CHECK: Final = ROOT / ".ci" / "package-check"
 CI_RUN: Final = ROOT / ".ci" / "run"
 MANIFEST: Final = ROOT / "MANIFEST.in"
-# conftest.py puts these on sys.path: the tests import modules from both.
-IMPORT_DIRS: Final = (TESTS, ROOT / "benchmarks")
+# conftest.py puts this on sys.path: the tests import their helpers from it.
+IMPORT_DIRS: Final = (TESTS,)
 # Folders of a working tree that are never packaged and can be large.
 UNWALKED: Final = frozenset({".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".hypothesis", ".cache", "build", "dist"})
 # Files setuptools writes into the sdist or a build tree.
@@ -228,7 +228,7 @@ def files_under(path: Path) -> Iterator[str]:
 
 
 def local_imports(source: Path) -> Iterator[Path]:
-    """Modules of tests/ or benchmarks/ that `source` imports."""
+    """Modules of tests/ that `source` imports."""
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         names: Iterable[str] = ()
         if isinstance(node, ast.Import):
@@ -281,8 +281,9 @@ def files_the_tests_need() -> set[str]:
 def test_the_tests_need_the_folders_they_read() -> None:
     needed = files_the_tests_need()
     for expected in (
-        "benchmarks/packages.py",
-        "benchmarks/processes.py",
+        "tests/packages.py",
+        "tests/processes.py",
+        "benchmarks/overhead.py",
         "examples/heisenbug.py",
         "tests/realcode_expected.txt",
         "README.md",

@@ -34,11 +34,7 @@ from integration_helpers import (
     run_command,
     write_source,
 )
-
-ROOT: Final = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from processes import wait_gone  # noqa: E402  (benchmarks/processes.py)
+from processes import wait_gone
 
 TIMEOUT: Final = 180
 FLAGS: Final = ("--show-column-numbers", "--no-error-summary", "--hide-error-context")
