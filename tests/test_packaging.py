@@ -324,6 +324,8 @@ def test_ci_runs_the_suite_for_each_cell_of_the_matrix() -> None:
     commands = "\n".join(run_commands(test))
     assert '"mypy==${{ matrix.mypy }}"' in commands and '".[test]"' in commands
     assert "python -m pytest" in commands
+    # The whole suite: plain pytest skips the tests marked slow.
+    assert all("--slow" in line for line in commands.splitlines() if "-m pytest" in line), commands
     setup = next(step for step in test["steps"] if step.get("uses", "").startswith("actions/setup-python@"))
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
 
@@ -338,6 +340,19 @@ def test_ci_tests_the_same_mypy_range_as_the_ci_script() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     floor = re.search(r'"mypy>=([0-9.]+)"', pyproject)
     assert floor is not None and tested[0].startswith(floor[1] + "."), (tested[0], floor)
+
+
+def test_the_ci_script_runs_the_slow_suites_at_both_ends() -> None:
+    """.ci/run's whole-suite step passes --slow, and the subset it runs between the ends
+    is not skipped by default (a step of skipped tests only would pass and test nothing)."""
+    script = CI_RUN.read_text(encoding="utf-8")
+    full_suite = re.search(r"^full_suite\(\) \{\n(.*?)^\}", script, flags=re.M | re.S)
+    assert full_suite is not None and re.search(r"run_pytest .* --slow$", full_suite[1], flags=re.M)
+    subset = re.search(r"^SUBSET=\((.*)\)$", script, flags=re.M)
+    assert subset is not None
+    for name in subset[1].split():
+        assert (ROOT / name).is_file(), name
+        assert not re.search(r"^pytestmark\b.*\bslow\b", (ROOT / name).read_text(encoding="utf-8"), flags=re.M), name
 
 
 def test_ci_python_versions_match_the_classifiers() -> None:
