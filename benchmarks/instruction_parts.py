@@ -33,9 +33,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from instructions import COLLECTED
-from overhead import COLD_FLAGS, write_configs
-from packages import DEFAULT_CACHE, fetch, package_dir, select
+# packages.py and processes.py, shared with the tests, live in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from instructions import COLLECTED  # noqa: E402
+from overhead import COLD_FLAGS, write_configs  # noqa: E402
+from packages import DEFAULT_CACHE, fetch, package_dir, select  # noqa: E402
 
 PARTS: Final = ("decisions", "hooks", "whole")
 

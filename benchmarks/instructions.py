@@ -50,8 +50,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
-from overhead import COLD_FLAGS, SIDES, BenchmarkError, counts, execute, write_configs
-from packages import DEFAULT_CACHE, FetchError, fetch, package_dir, select
+# packages.py and processes.py, shared with the tests, live in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from overhead import COLD_FLAGS, SIDES, BenchmarkError, counts, execute, write_configs  # noqa: E402
+from packages import DEFAULT_CACHE, FetchError, fetch, package_dir, select  # noqa: E402
 
 DEFAULT_PACKAGES: Final = ("aiortc", "aiohttp")
 COLLECTED: Final = re.compile(r"^==\d+== Collected : (\d+)$", re.M)

@@ -9,7 +9,7 @@ What it does:
 
 1. ``pip download --no-deps --only-binary=:all: homeassistant==<PIN>`` into
    ``benchmarks/.cache/`` (git-ignored) and unpacks the wheel into
-   ``benchmarks/.cache/homeassistant-<PIN>/`` (reusing ``packages.py``'s
+   ``benchmarks/.cache/homeassistant-<PIN>/`` (reusing ``tests/packages.py``'s
    download/unpack code, so an interrupted fetch never leaves a half folder).
    No dependencies are installed; mypy runs with ``--ignore-missing-imports``.
 2. Runs ``python -m mypy`` (this interpreter's mypy) in a subprocess, with
@@ -54,9 +54,10 @@ from pathlib import Path
 from typing import Final
 
 HERE: Final = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# packages.py and processes.py, shared with the tests, live in tests/.
+sys.path.insert(0, str(HERE.parent / "tests"))
 
-import packages  # noqa: E402  (the sibling module, found through sys.path)
+import packages  # noqa: E402  (tests/packages.py, found through sys.path)
 
 PIN: Final = "2024.3.3"
 HOMEASSISTANT: Final = packages.Package("homeassistant", PIN, ("homeassistant",))

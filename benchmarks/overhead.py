@@ -1,6 +1,6 @@
 """What mypy-dangling-tasks costs on top of plain mypy, on pinned real packages.
 
-Every package (benchmarks/packages.py) is checked with `--check-untyped-defs
+Every package (tests/packages.py) is checked with `--check-untyped-defs
 --ignore-missing-imports` by plain mypy and by mypy with the plugin, in three
 command sets:
 
@@ -45,8 +45,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-from packages import DEFAULT_CACHE, SMOKE, FetchError, fetch, package_dir, select
-from processes import daemon_pid, stop_daemon
+# packages.py and processes.py, shared with the tests, live in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from packages import DEFAULT_CACHE, SMOKE, FetchError, fetch, package_dir, select  # noqa: E402
+from processes import daemon_pid, stop_daemon  # noqa: E402
 
 DEFAULT_PACKAGES: Final = ("discord.py", "distributed", "aiohttp", "textual", "aiortc", "prefect")
 DEFAULT_ROUNDS: Final = 5
@@ -273,7 +276,7 @@ def load() -> list[float]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="mypy-dangling-tasks against plain mypy.")
     parser.add_argument("--packages", nargs="+", metavar="NAME",
-                        help=f"from packages.py, or 'all' (default: {' '.join(DEFAULT_PACKAGES)})")
+                        help=f"from tests/packages.py, or 'all' (default: {' '.join(DEFAULT_PACKAGES)})")
     parser.add_argument("--rounds", type=int, help=f"timed rounds (default {DEFAULT_ROUNDS})")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--smoke", action="store_true", help=f"{', '.join(SMOKE)}, one round")

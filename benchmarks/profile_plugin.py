@@ -2,7 +2,7 @@
 
     python benchmarks/profile_plugin.py [PACKAGE] [--top N]
 
-checks PACKAGE (from packages.py; discord.py by default) with the plugin, as
+checks PACKAGE (from tests/packages.py; discord.py by default) with the plugin, as
 overhead.py does, and lists the time spent inside the plugin (calls from mypy
 into plugin code, inclusive), its functions by cumulative time, and what they
 call outside the plugin.  cProfile slows pure-Python code (the plugin) far more
@@ -27,8 +27,11 @@ from typing import Final
 
 from mypy import api
 
-from overhead import COLD_FLAGS, counts, write_configs
-from packages import DEFAULT_CACHE, fetch, package_dir, select
+# packages.py and processes.py, shared with the tests, live in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from overhead import COLD_FLAGS, counts, write_configs  # noqa: E402
+from packages import DEFAULT_CACHE, fetch, package_dir, select  # noqa: E402
 
 _SPEC: Final = importlib.util.find_spec("mypy_dangling_tasks")
 PLUGIN_DIR: Final = str(Path(_SPEC.origin).resolve().parent) if _SPEC and _SPEC.origin else "?"

@@ -1,6 +1,9 @@
 """mypy-dangling-tasks: report asyncio tasks whose only reference is dropped.
 
 Enable it with `plugins = mypy_dangling_tasks` in the mypy configuration.
+Where each part of the plugin lives, and where a new spawner, a new way of
+losing a task, a new type question or a new mypy workaround goes: see
+CONTRIBUTING.md, "Where things go".
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ STATS: Final = ("plain_min", "plain_median", "plugin_min", "plugin_median")
 RATIOS: Final = ("ratio_min", "ratio_median", "ratio_cpu_min", "ratio_cpu_median", "rss_ratio")
 NAMES: Final = [package.name for package in packages.select(packages.SMOKE)]
 
+# Half a minute of benchmark rounds (cold, warm, dmypy), and a download when uncached.
+pytestmark = pytest.mark.slow
+
 
 def check(data: dict[str, Any]) -> None:
     """The smoke run's numbers and findings are sane (AssertionError if not)."""

@@ -127,15 +127,16 @@ def test_changing_spawners_invalidates_the_cache(tmp_path: Path) -> None:
     assert third[2] == 0, third
 
 
+def _configured(tmp_path: Path, spawners: str) -> Path:
+    """A project whose mypy.ini configures `spawners`."""
+    section = f"[mypy]\nplugins = mypy_dangling_tasks\n[mypy_dangling_tasks]\nspawners = {spawners}\n"
+    return make_project(tmp_path, "mypy.ini", section)
+
+
 def test_unknown_spawner_name_is_a_warning_not_silence(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = make_project(
-        tmp_path,
-        "mypy.ini",
-        "[mypy]\nplugins = mypy_dangling_tasks\n[mypy_dangling_tasks]\n"
-        "spawners = app.spawn, app.spwan\n",
-    )
+    project = _configured(tmp_path, "app.spawn, app.spwan")
     stdout, _, status = run(project, "main.py")
     stderr = capsys.readouterr().err  # printed like mypy's own config warnings
     assert status == 1  # the real spawner still reports
@@ -150,12 +151,7 @@ def test_a_configured_function_that_exists_only_as_a_method_is_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`app.start` names a module-level function; a method `App.start` is not one."""
-    project = make_project(
-        tmp_path,
-        "mypy.ini",
-        "[mypy]\nplugins = mypy_dangling_tasks\n[mypy_dangling_tasks]\n"
-        "spawners = app.spawn, app.start, app.App.start\n",
-    )
+    project = _configured(tmp_path, "app.spawn, app.start, app.App.start")
     (project / "app.py").write_text(
         APP + "class App:\n    def start(self) -> None: ...\n", encoding="utf-8"
     )

@@ -17,6 +17,12 @@ and line breaks), never read back from mypy.  A silent form must get no
 message.  Any other message under --strict fails too, with the program
 printed and the whole batch kept on disk with a command to check it again.
 DANGLING_GENERATED_SEED (default "0") draws other programs from the same plan.
+
+`pytest` checks a part of the plan that still puts every form at module level
+and in each kind of context, and every ordered pair of contexts around one
+form of each group (the pairs are dealt out over the forms in turn); the rest
+of the plan is marked slow and runs with `pytest --slow`.  A program is the
+same in both runs: its seed names its form, contexts and serial number.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ FLAGS: Final = ["--strict"]
 FUNCTIONS: Final = ["def", "async def", "method", "async method"]
 KINDS: Final = [*FUNCTIONS, "if", "loop", "with", "try", "match"]
 MODULE_LEVEL: Final = 10  # programs per form at module level (or in just the function it needs)
+MODULE_LEVEL_FAST: Final = 2  # of them, in the default (not --slow) run
 BATCH: Final = 50  # programs per mypy run (a run costs about half a second more than its files)
 
 HEADER: Final = '''\
@@ -397,17 +404,47 @@ def build_program(spec: FormSpec, kinds: tuple[str, ...], serial: int) -> tuple[
     return source, expected, f"form {spec.name!r} in {used or ['module']}:\n{numbered}"
 
 
-def plan(dropped: bool) -> list[list[Planned]]:
+def in_fast_run(spec: FormSpec, kinds: tuple[str, ...], serial: int) -> bool:
+    """Whether the default run checks this program: the first module-level ones and every
+    one in a single context; of the pairs, each goes to one form of the group in turn."""
+    if not kinds:
+        return serial < MODULE_LEVEL_FAST
+    if len(kinds) == 1:
+        return True
+    group = [form for form in FORMS if form.dropped == spec.dropped]
+    pair = KINDS.index(kinds[0]) * len(KINDS) + KINDS.index(kinds[1])
+    return group[pair % len(group)] is spec
+
+
+def plan(dropped: bool) -> tuple[list[list[Planned]], list[list[Planned]]]:
     """Each form at module level, in each kind of context and in each ordered pair of them,
-    batched so that each batch holds every form of its group in a few contexts."""
+    batched so that each batch holds every form of its group in a few contexts: the
+    batches of the default run, and those of the rest (--slow)."""
     shapes: list[tuple[tuple[str, ...], int]] = [((), n) for n in range(MODULE_LEVEL)]
     shapes += [((kind,), 0) for kind in KINDS]
     shapes += [(pair, 0) for pair in itertools.product(KINDS, KINDS)]
     planned = [(spec, kinds, n) for kinds, n in shapes for spec in FORMS if spec.dropped == dropped]
-    return [planned[start:start + BATCH] for start in range(0, len(planned), BATCH)]
+    fast = [program for program in planned if in_fast_run(*program)]
+    rest = [program for program in planned if not in_fast_run(*program)]
+    return _batches(fast), _batches(rest)
 
 
-PLAN: Final = [(dropped, batch) for dropped in (True, False) for batch in plan(dropped)]
+def _batches(programs: list[Planned]) -> list[list[Planned]]:
+    return [programs[start:start + BATCH] for start in range(0, len(programs), BATCH)]
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for dropped in (True, False):
+        group = "dropped" if dropped else "silent"
+        fast, rest = plan(dropped)
+        params += [pytest.param(dropped, batch, id=f"{group}-{n}") for n, batch in enumerate(fast)]
+        params += [pytest.param(dropped, batch, id=f"{group}-slow-{n}", marks=pytest.mark.slow)
+                   for n, batch in enumerate(rest)]
+    return params
+
+
+PLAN: Final = _params()
 _RUNS: Final = itertools.count()
 
 
@@ -416,8 +453,24 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("generated-mypy-cache")
 
 
-@pytest.mark.parametrize(("dropped", "batch"), PLAN, ids=[
-    f"{'dropped' if dropped else 'silent'}-{n}" for n, (dropped, _) in enumerate(PLAN)])
+def test_the_default_run_covers_every_form_context_and_pair() -> None:
+    """The part of the plan `pytest` checks without --slow keeps the plan's coverage."""
+    for dropped in (True, False):
+        fast = [program for batch in plan(dropped)[0] for program in batch]
+        group = [spec for spec in FORMS if spec.dropped == dropped]
+        for spec in group:
+            assert sum(1 for s, kinds, _ in fast if s is spec and not kinds) == MODULE_LEVEL_FAST
+            assert {kinds for s, kinds, _ in fast if s is spec and len(kinds) == 1} == {
+                (kind,) for kind in KINDS}
+            assert any(len(kinds) == 2 for s, kinds, _ in fast if s is spec), spec.name
+        pairs = [kinds for _, kinds, _ in fast if len(kinds) == 2]
+        assert sorted(pairs) == sorted(itertools.product(KINDS, KINDS))
+        everything = [program for part in plan(dropped) for batch in part for program in batch]
+        assert len(everything) == len(group) * (MODULE_LEVEL + len(KINDS) + len(KINDS) ** 2)
+        assert len(set(everything)) == len(everything)
+
+
+@pytest.mark.parametrize(("dropped", "batch"), PLAN)
 def test_generated_programs(dropped: bool, batch: list[Planned], mypy_cache: Path) -> None:
     """Dropped forms are reported once at the spawner call; silent forms never; nothing else."""
     programs = [build_program(*planned) for planned in batch]

@@ -35,8 +35,8 @@ WORKFLOWS: Final = ROOT / ".github" / "workflows"
 PACKAGE_CHECK: Final = ROOT / ".ci" / "package-check"
 CI_RUN: Final = ROOT / ".ci" / "run"
 MANIFEST: Final = ROOT / "MANIFEST.in"
-# conftest.py puts these on sys.path: the tests import modules from both.
-IMPORT_DIRS: Final = (TESTS, ROOT / "benchmarks")
+# conftest.py puts this on sys.path: the tests import their helpers from it.
+IMPORT_DIRS: Final = (TESTS,)
 # Folders of a working tree that are never packaged and can be large.
 UNWALKED: Final = frozenset({".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".hypothesis", ".cache", "build", "dist"})
 # Files setuptools writes into the sdist or a build tree.
@@ -101,6 +101,11 @@ def run_commands(job: Mapping[str, Any]) -> list[str]:
 
 def uses(job: Mapping[str, Any]) -> list[str]:
     return [step["uses"] for step in job["steps"] if "uses" in step]
+
+
+# What is published is checked before a release (.ci/run passes --slow), not on
+# every edit of the plugin.
+pytestmark = pytest.mark.slow
 
 
 # --- metadata -------------------------------------------------------------------
@@ -223,7 +228,7 @@ def files_under(path: Path) -> Iterator[str]:
 
 
 def local_imports(source: Path) -> Iterator[Path]:
-    """Modules of tests/ or benchmarks/ that `source` imports."""
+    """Modules of tests/ that `source` imports."""
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         names: Iterable[str] = ()
         if isinstance(node, ast.Import):
@@ -276,8 +281,9 @@ def files_the_tests_need() -> set[str]:
 def test_the_tests_need_the_folders_they_read() -> None:
     needed = files_the_tests_need()
     for expected in (
-        "benchmarks/packages.py",
-        "benchmarks/processes.py",
+        "tests/packages.py",
+        "tests/processes.py",
+        "benchmarks/overhead.py",
         "examples/heisenbug.py",
         "tests/realcode_expected.txt",
         "README.md",
@@ -318,6 +324,8 @@ def test_ci_runs_the_suite_for_each_cell_of_the_matrix() -> None:
     commands = "\n".join(run_commands(test))
     assert '"mypy==${{ matrix.mypy }}"' in commands and '".[test]"' in commands
     assert "python -m pytest" in commands
+    # The whole suite: plain pytest skips the tests marked slow.
+    assert all("--slow" in line for line in commands.splitlines() if "-m pytest" in line), commands
     setup = next(step for step in test["steps"] if step.get("uses", "").startswith("actions/setup-python@"))
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
 
@@ -332,6 +340,19 @@ def test_ci_tests_the_same_mypy_range_as_the_ci_script() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     floor = re.search(r'"mypy>=([0-9.]+)"', pyproject)
     assert floor is not None and tested[0].startswith(floor[1] + "."), (tested[0], floor)
+
+
+def test_the_ci_script_runs_the_slow_suites_at_both_ends() -> None:
+    """.ci/run's whole-suite step passes --slow, and the subset it runs between the ends
+    is not skipped by default (a step of skipped tests only would pass and test nothing)."""
+    script = CI_RUN.read_text(encoding="utf-8")
+    full_suite = re.search(r"^full_suite\(\) \{\n(.*?)^\}", script, flags=re.M | re.S)
+    assert full_suite is not None and re.search(r"run_pytest .* --slow$", full_suite[1], flags=re.M)
+    subset = re.search(r"^SUBSET=\((.*)\)$", script, flags=re.M)
+    assert subset is not None
+    for name in subset[1].split():
+        assert (ROOT / name).is_file(), name
+        assert not re.search(r"^pytestmark\b.*\bslow\b", (ROOT / name).read_text(encoding="utf-8"), flags=re.M), name
 
 
 def test_ci_python_versions_match_the_classifiers() -> None:

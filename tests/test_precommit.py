@@ -43,6 +43,9 @@ if GIT is None:
 
 TIMEOUT: Final = 180  # seconds for one command
 
+# A git repository and pre-commit's own runs: an integration round trip.
+pytestmark = pytest.mark.slow
+
 README: Final = Path(__file__).resolve().parent.parent / "README.md"
 
 

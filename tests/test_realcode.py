@@ -1,6 +1,6 @@
 """The plugin on real async packages: no crash, and exactly the reviewed findings.
 
-Every package pinned in benchmarks/packages.py is downloaded (wheel only, no
+Every package pinned in tests/packages.py is downloaded (wheel only, no
 dependencies; cached in benchmarks/.cache/, or $DANGLING_PACKAGES_CACHE) and
 checked by mypy with the plugin, `--check-untyped-defs
 --ignore-missing-imports`, in a subprocess per package whose working
@@ -36,12 +36,8 @@ from typing import Final, NamedTuple
 import mypy.version
 import pytest
 
+import packages
 from integration_helpers import PLUGIN_NOTES, clean_env
-
-ROOT: Final = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import packages  # noqa: E402  (benchmarks/packages.py)
 
 EXPECTED_FILE: Final = Path(__file__).resolve().parent / "realcode_expected.txt"
 PLUGIN_CODES: Final = frozenset({"dangling-task", "unused-task"})
@@ -54,10 +50,14 @@ LINE: Final = re.compile(
     r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
 )
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
-    reason="DANGLING_SKIP_REALCODE is set",
-)
+pytestmark = [
+    # Minutes: nineteen packages downloaded (once) and checked.
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
+        reason="DANGLING_SKIP_REALCODE is set",
+    ),
+]
 
 
 class Finding(NamedTuple):

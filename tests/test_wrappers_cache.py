@@ -34,11 +34,7 @@ from integration_helpers import (
     run_command,
     write_source,
 )
-
-ROOT: Final = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from processes import wait_gone  # noqa: E402  (benchmarks/processes.py)
+from processes import wait_gone
 
 TIMEOUT: Final = 180
 FLAGS: Final = ("--show-column-numbers", "--no-error-summary", "--hide-error-context")
@@ -181,6 +177,10 @@ SCENARIOS: Final = {
 # mypy 1.10 does not record: there a warm run misses a variable alias of a
 # spawner (`make = asyncio.create_task`) once asyncio's types come from the cache.
 ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES: Final = MYPY_VERSION < (1, 11)
+# Each scenario costs about ten seconds (nine mypy runs and a daemon): plain
+# pytest runs one of each kind (a receiver's class, a wrapper's body, a
+# variable alias), pytest --slow the second variable alias too.
+SLOW_SCENARIOS: Final = frozenset({"variable-alias-of-another-module"})
 
 
 def _findings(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -251,12 +251,15 @@ def daemon(tmp_path: Path) -> Iterator[_Daemon]:
     [
         pytest.param(
             name,
-            marks=pytest.mark.xfail(
-                name.startswith("variable-alias") and ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES,
-                reason="known limitation on mypy 1.10: a warm run misses a variable alias of "
-                "a spawner whose type comes from the cache",
-                strict=True,
-            ),
+            marks=[
+                pytest.mark.xfail(
+                    name.startswith("variable-alias") and ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES,
+                    reason="known limitation on mypy 1.10: a warm run misses a variable alias of "
+                    "a spawner whose type comes from the cache",
+                    strict=True,
+                ),
+                *([pytest.mark.slow] if name in SLOW_SCENARIOS else []),
+            ],
         )
         for name in sorted(SCENARIOS)
     ],
@@ -288,3 +291,7 @@ def test_warm_cache_and_dmypy_report_what_a_cold_run_reports(
     # test could not tell a stale run from a fresh one.
     assert (seen[0] != seen[1]) == flips, seen
     assert seen[0] == seen[2] != [], seen
+
+
+def test_the_slow_scenarios_are_scenarios() -> None:
+    assert SLOW_SCENARIOS < set(SCENARIOS)

@@ -6,7 +6,7 @@ check are the package's top-level import folders inside that directory, so a
 checker run with that directory as its working directory sees them as
 top-level packages.
 
-    python benchmarks/packages.py [--cache DIR] [names...]
+    python tests/packages.py [--cache DIR] [names...]
 
 fetches the named packages (all of them by default) and prints the folders.
 """

@@ -1,4 +1,4 @@
-"""Waiting for a process to be gone, and stopping a dmypy daemon (benchmarks and daemon tests)."""
+"""Waiting for a process to be gone, and stopping a dmypy daemon (daemon tests and benchmarks)."""
 
 from __future__ import annotations
 
