@@ -21,6 +21,7 @@ from mypy.nodes import (
     AssignmentStmt,
     AssertTypeExpr,
     AwaitExpr,
+    Block,
     CallExpr,
     CastExpr,
     ClassDef,
@@ -70,7 +71,7 @@ from .names import (
     WAIT_TASKS_PARAMETER,
     WAIT_TIMEOUT_PARAMETER,
 )
-from .syntax import child_blocks, statements
+from .syntax import statements
 
 Scope = Union[MypyFile, FuncItem]
 
@@ -248,36 +249,28 @@ def _checks_of_waited(body: Sequence[Statement], waited: Iterable[str]) -> dict[
     """
     names = frozenset(waited)
     found: dict[NameExpr, str] = {}
-
-    def visit(block: Sequence[Statement], one_path: bool) -> None:
-        for stmt in block:
-            if isinstance(stmt, ExpressionStmt):
-                receiver = _method_receiver(stmt.expr, names)
-                if receiver is not None and receiver[1] == CANCEL_METHOD:
-                    if one_path:
-                        found[receiver[0]] = CANCEL_METHOD
-                    continue
-            if isinstance(stmt, (IfStmt, WhileStmt)):
-                for condition in stmt.expr if isinstance(stmt, IfStmt) else [stmt.expr]:
-                    found.update(_condition_checks(condition, names))
-            if isinstance(stmt, IfStmt):
-                tested = [_reads_any(condition, names) for condition in stmt.expr]
-                for body, reads_task in zip(stmt.body, tested):
-                    visit(body.body, one_path or not reads_task)
-                if stmt.else_body is not None:
-                    visit(stmt.else_body.body, one_path or not any(tested))
-            elif isinstance(stmt, TryStmt):
-                visit(stmt.body.body, one_path)
-                for handler in stmt.handlers:
-                    visit(handler.body, True)
-                for block_ in (stmt.else_body, stmt.finally_body):
-                    if block_ is not None:
-                        visit(block_.body, one_path)
-            elif not isinstance(stmt, ClassDef):
-                for child in child_blocks(stmt, into_functions=False):
-                    visit(child.body, one_path)
-
-    visit(body, False)
+    one_path: set[Statement] = set()
+    for stmt in statements(body, into_functions=False, into_classes=False, reachable_only=False):
+        branches: list[Block] = []
+        if isinstance(stmt, IfStmt):
+            tested = [_reads_any(condition, names) for condition in stmt.expr]
+            for condition in stmt.expr:
+                found.update(_condition_checks(condition, names))
+            branches = [block for block, reads in zip(stmt.body, tested) if not reads]
+            if stmt.else_body is not None and not any(tested):
+                branches.append(stmt.else_body)
+        elif isinstance(stmt, WhileStmt):
+            found.update(_condition_checks(stmt.expr, names))
+        elif isinstance(stmt, TryStmt):
+            branches = list(stmt.handlers)
+        for block in branches:  # the walk reaches them after their statement
+            one_path.update(
+                statements(block.body, into_functions=False, into_classes=False, reachable_only=False)
+            )
+        if isinstance(stmt, ExpressionStmt) and stmt in one_path:
+            receiver = _method_receiver(stmt.expr, names)
+            if receiver is not None and receiver[1] == CANCEL_METHOD:
+                found[receiver[0]] = CANCEL_METHOD
     return found
 
 
