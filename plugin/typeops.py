@@ -98,11 +98,6 @@ def any_has_base(infos: Sequence[TypeInfo] | None, fullnames: Sequence[str]) -> 
     return bool(infos) and any(has_any_base(info, fullnames) for info in infos or ())
 
 
-def is_instance_of(typ: Type, fullnames: Sequence[str]) -> bool:
-    """Is every possible class of `typ` a subclass of one of `fullnames`?"""
-    return all_have_base(class_infos(typ), fullnames)
-
-
 def is_task(typ: Type) -> bool:
     """Is a value of type `typ` an asyncio Task: a Task class, a type variable
     bound to one, or a union of them (None aside)?  The one test of the plugin."""
