@@ -81,7 +81,7 @@ UNUSED_TASK_CONFIGS: Final = {
 # imported any plugin (seen on 1.19.1 and 2.4.1, the newest release).  A
 # per-module section is not looked up there.  Before 1.19 mypy drops the code
 # from its settings and the plugin puts it back after loading
-# (plugin/codes_config.py), so there the crash would be the plugin's failure.
+# (plugin/_compat.py), so there the crash would be the plugin's failure.
 # The xfail is strict: once a mypy fixes the bug, the test passes there and
 # fails the run until MYPY_HAS_PLUGIN_CODE_CRASH gets an upper bound.
 MYPY_PLUGIN_CODE_CRASH: Final = "KeyError: 'unused-task'"
