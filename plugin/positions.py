@@ -226,13 +226,9 @@ def non_retaining_method_calls(body: Sequence[Statement]) -> dict[NameExpr, str]
             value = stmt.rvalue
         else:
             continue
-        if (
-            isinstance(value, CallExpr)
-            and isinstance(value.callee, MemberExpr)
-            and isinstance(value.callee.expr, NameExpr)
-            and value.callee.name in LOCAL_NON_RETAINING_METHODS
-        ):
-            found[value.callee.expr] = value.callee.name
+        call = _method_call(value) if value is not None else None
+        if call is not None and call[1] in LOCAL_NON_RETAINING_METHODS:
+            found[call[0]] = call[1]
     return found
 
 
@@ -268,19 +264,18 @@ def _checks_of_waited(body: Sequence[Statement], waited: Iterable[str]) -> dict[
                 statements(block.body, into_functions=False, into_classes=False, reachable_only=False)
             )
         if isinstance(stmt, ExpressionStmt) and stmt in one_path:
-            receiver = _method_receiver(stmt.expr, names)
-            if receiver is not None and receiver[1] == CANCEL_METHOD:
-                found[receiver[0]] = CANCEL_METHOD
+            call = _method_call(stmt.expr)
+            if call is not None and call[0].name in names and call[1] == CANCEL_METHOD:
+                found[call[0]] = CANCEL_METHOD
     return found
 
 
-def _method_receiver(expr: Expression, names: frozenset[str]) -> tuple[NameExpr, str] | None:
-    """(`name`, `method`) for `name.method(...)` with `name` one of `names`."""
+def _method_call(expr: Expression) -> tuple[NameExpr, str] | None:
+    """(`name`, `method`) for `name.method(...)`."""
     if (
         isinstance(expr, CallExpr)
         and isinstance(expr.callee, MemberExpr)
         and isinstance(expr.callee.expr, NameExpr)
-        and expr.callee.expr.name in names
     ):
         return expr.callee.expr, expr.callee.name
     return None
@@ -297,9 +292,9 @@ def _condition_checks(condition: Expression, names: frozenset[str]) -> dict[Name
         elif isinstance(expr, OpExpr) and expr.op in ("and", "or"):
             pending.extend((expr.left, expr.right))
         else:
-            receiver = _method_receiver(expr, names)
-            if receiver is not None and receiver[1] in LOCAL_NON_RETAINING_METHODS:
-                found[receiver[0]] = receiver[1]
+            call = _method_call(expr)
+            if call is not None and call[0].name in names and call[1] in LOCAL_NON_RETAINING_METHODS:
+                found[call[0]] = call[1]
     return found
 
 
