@@ -1,7 +1,7 @@
 """The plugin's cold overhead in instructions: a measure that load does not move.
 
     python benchmarks/instructions.py [--packages NAME ...] [--jobs N] [--seed N] [--layouts N]
-                                      [--null-baseline]
+                                      [--null-baseline] [--default-options]
 
 Wall and CPU time (overhead.py) vary by 10-30% between identical runs on a
 shared or virtual machine, far more than the +1% the plugin may cost.  The
@@ -28,6 +28,10 @@ work the same way.  `--layouts N` runs each side N times, the n-th
 with 37 * n such variables, and prints the mean of each side and its spread
 (largest minus smallest): a difference between versions smaller than the
 spread is not one.
+
+Both sides run with overhead.py's options (check_untyped_defs on);
+`--default-options` runs them with mypy's defaults, where the plugin scans
+unannotated functions itself (plugin/unchecked.py).
 
 Instructions are not time (a cache miss costs more than an add), so this
 complements overhead.py rather than replacing it.  The plugin's modules are
@@ -93,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="packages cache")
     parser.add_argument("--null-baseline", action="store_true",
                         help="the plain side loads null_plugin.py, a plugin that does nothing")
+    parser.add_argument("--default-options", action="store_true",
+                        help="mypy's default options: no check_untyped_defs")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("error: valgrind is not on PATH", file=sys.stderr)
@@ -104,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     compileall.compile_dir(Path(spec.origin).parent, quiet=1)
     layouts = range(max(1, args.layouts))
     with tempfile.TemporaryDirectory(prefix="dangling-instructions-") as tmp:
-        configs = write_configs(Path(tmp), null_baseline=args.null_baseline)
+        configs = write_configs(Path(tmp), args.null_baseline, args.default_options)
         try:
             fetched = fetch(args.packages, args.cache)
             jobs = {(package.name, side, layout): (configs[side], package_dir(package, args.cache),

@@ -290,11 +290,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def write_configs(work: Path, null_baseline: bool) -> dict[str, Path]:
+def write_configs(
+    work: Path, null_baseline: bool, default_options: bool = False
+) -> dict[str, Path]:
+    """The config file of each side; `default_options`: mypy's, without
+    check_untyped_defs (the plugin then scans unannotated functions itself)."""
     configs = {side: work / f"{side}.ini" for side in SIDES}
+    config = CONFIG.replace("check_untyped_defs = True\n", "") if default_options else CONFIG
     baseline = f"plugins = {NULL_PLUGIN}\n" if null_baseline else ""
-    configs["plain"].write_text(CONFIG + baseline, encoding="utf-8")
-    configs["plugin"].write_text(CONFIG + "plugins = mypy_dangling_tasks\n", encoding="utf-8")
+    configs["plain"].write_text(config + baseline, encoding="utf-8")
+    configs["plugin"].write_text(config + "plugins = mypy_dangling_tasks\n", encoding="utf-8")
     return configs
 
 

@@ -29,8 +29,10 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, dropped_in_lambda
-from .spawners import MethodRoute, Spawner
+from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, ScopeIndex, dropped_in_lambda
+from .names import EVENT_LOOP
+from .spawners import MethodRoute, Spawner, unknown_receiver
+from .syntax import display_of, says_loop
 from .typeops import Wraps, all_have_base, any_has_base, class_infos, is_task, wrapping_of
 
 if TYPE_CHECKING:
@@ -112,14 +114,26 @@ def wrapper_method_hook(
     return ctx.default_return_type
 
 
+def coroutine_hook(ctx: FunctionContext | MethodContext, *, knows: Knowledge) -> Type:
+    """A coroutine function of the checked program: its call may be handed to
+    `create_task` on a receiver typed Any, which mypy asks no hook about."""
+    knows.reporter.report_unknown_receiver(ctx.api, ctx.context)
+    return ctx.default_return_type
+
+
 def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: Knowledge) -> Type:
     """A method whose meaning the receiver's class decides (see MethodRoute)."""
     infos = class_infos(ctx.type)
     if any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
         return ctx.default_return_type
-    if _receiver_may_be_anything(ctx):
-        return ctx.default_return_type
+    may_be_anything = _receiver_may_be_anything(ctx)
     display = _method_display(infos, method)
+    if may_be_anything and route.registrar is None:
+        # `loop = loop or asyncio.get_event_loop()`: a loop, or an object of unknown type.
+        _report_unknown_receiver(ctx, route, infos, knows)
+        return ctx.default_return_type
+    if may_be_anything:
+        return ctx.default_return_type
     if route.registrar is not None and all_have_base(infos, route.registrar.owners):
         if route.registrar.callback < len(ctx.args):
             callbacks = ctx.args[route.registrar.callback]
@@ -136,6 +150,23 @@ def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: K
         spawner = Spawner(display, code=errorcodes.UNUSED_TASK)
         knows.reporter.report(ctx.api, ctx.context, drop, spawner)
     return ctx.default_return_type
+
+
+def _report_unknown_receiver(
+    ctx: MethodContext, route: MethodRoute, infos: Sequence[TypeInfo] | None, knows: Knowledge
+) -> None:
+    """A create_task whose receiver is a union of event loops and Any."""
+    if route.spawner is None or EVENT_LOOP not in route.spawner_owners:
+        return
+    if not all_have_base(infos, (EVENT_LOOP,)):
+        return
+    drop = knows.reporter.drop_of(ctx.api, ctx.context)
+    if drop is None or not isinstance(ctx.context, CallExpr):
+        return
+    callee = ctx.context.callee
+    receiver = display_of(callee.expr) if isinstance(callee, MemberExpr) else "loop"
+    spawner = unknown_receiver(f"{receiver}.{route.spawner.display}")
+    knows.reporter.report(ctx.api, ctx.context, drop, spawner)
 
 
 # -- finding the drop and reporting ------------------------------------------------
@@ -159,6 +190,34 @@ class Reporter:
         """How the value of `call` is lost where mypy is checking it, or None if it is kept."""
         if not isinstance(call, CallExpr):
             return None
+        scope = self._scope(api)
+        if isinstance(scope, LambdaExpr):
+            drop = dropped_in_lambda(scope).get(call)
+            return drop._replace(in_lambda=scope) if drop is not None else None
+        return scope.drop_of(call) if scope is not None else None
+
+    def report_unknown_receiver(self, api: CheckerPluginInterface, argument: Context) -> None:
+        """`loop.create_task(argument)`, `loop` typed Any: report it if the name
+        says event loop (mypy has typed the receiver before the arguments)."""
+        index = self._scope(api)
+        if not isinstance(index, ScopeIndex) or not isinstance(argument, CallExpr):
+            return
+        call = index.spawn_call_of(argument)
+        if call is None or not isinstance(call.callee, MemberExpr):
+            return
+        receiver = call.callee.expr
+        if not says_loop(receiver):
+            return
+        receiver_type = _compat.lookup_type(api, receiver)
+        if receiver_type is None or not isinstance(get_proper_type(receiver_type), AnyType):
+            return
+        drop = index.drop_of(call)
+        if drop is not None:
+            spawner = unknown_receiver(f"{display_of(receiver)}.{call.callee.name}")
+            self.report(api, call, drop, spawner)
+
+    def _scope(self, api: CheckerPluginInterface) -> ScopeIndex | LambdaExpr | None:
+        """The index of the scope mypy is checking, or the lambda it is in."""
         tree = _compat.current_tree(api)
         if tree is None or tree.is_stub:
             return None
@@ -167,12 +226,11 @@ class Reporter:
             return None
         for node in reversed(stack):
             if isinstance(node, LambdaExpr):
-                drop = dropped_in_lambda(node).get(call)
-                return drop._replace(in_lambda=node) if drop is not None else None
+                return node
             if isinstance(node, FuncItem):
-                return self._indexes.index_for(tree, _compat.checked_copy(node)).drop_of(call)
+                return self._indexes.index_for(tree, _compat.checked_copy(node))
             if isinstance(node, MypyFile):
-                return self._indexes.index_for(tree, node).drop_of(call)
+                return self._indexes.index_for(tree, node)
         return None
 
     def report(

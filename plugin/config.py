@@ -44,17 +44,25 @@ ALLOWED: Final = {
     "caller must keep (e.g. myapp.tasks.spawn, myapp.runtime.Runtime.spawn)",
     "self_retaining": "fully qualified names of functions, methods or classes whose tasks "
     "are kept alive by the callee (e.g. myapp.runtime.Runtime.create_task)",
+    "check_unannotated": "true or false: judge unannotated functions, which mypy checks "
+    "only with check_untyped_defs, from names (default true)",
 }
+BOOLEAN_KEYS: Final = ("check_unannotated",)
 
 
 class Config(NamedTuple):
     spawners: tuple[str, ...] = ()
     self_retaining: tuple[str, ...] = ()
+    check_unannotated: bool = True
     source: str | None = None
 
-    def as_data(self) -> dict[str, list[str]]:
+    def as_data(self) -> dict[str, object]:
         """What mypy stores with its cache: a change here invalidates it."""
-        return {"spawners": sorted(self.spawners), "self_retaining": sorted(self.self_retaining)}
+        return {
+            "spawners": sorted(self.spawners),
+            "self_retaining": sorted(self.self_retaining),
+            "check_unannotated": self.check_unannotated,
+        }
 
 
 def modules_named_in(config: Config) -> frozenset[str]:
@@ -100,11 +108,19 @@ class _Reader:
     def read(self) -> LoadResult:
         raw = self.raw_section()
         values: dict[str, tuple[str, ...]] = {}
+        flags: dict[str, bool] = {}
         if raw is not None:
             for key, value in raw.items():
                 if key not in ALLOWED:
                     allowed = ", ".join(ALLOWED)
                     self.error(key, f'unknown key "{key}"; allowed keys: {allowed}')
+                    continue
+                if key in BOOLEAN_KEYS:
+                    flag = self.boolean(value)
+                    if flag is None:
+                        self.error(key, f"{value!r} is not allowed; allowed: {ALLOWED[key]}")
+                    else:
+                        flags[key] = flag
                     continue
                 names = self.names(key, value)
                 if names is not None:
@@ -112,6 +128,7 @@ class _Reader:
         config = Config(
             spawners=values.get("spawners", ()),
             self_retaining=values.get("self_retaining", ()),
+            check_unannotated=flags.get("check_unannotated", True),
             source=self.file if raw is not None else None,
         )
         return LoadResult(config, self.errors)
@@ -120,6 +137,9 @@ class _Reader:
         raise NotImplementedError
 
     def names(self, key: str, value: object) -> Sequence[str] | None:
+        raise NotImplementedError
+
+    def boolean(self, value: object) -> bool | None:
         raise NotImplementedError
 
     def valid_names(self, key: str, names: Sequence[str]) -> tuple[str, ...]:
@@ -182,6 +202,10 @@ class _IniReader(_Reader):
         assert isinstance(value, str)
         return [part.strip() for part in re.split(r"[,\n]", value) if part.strip()]
 
+    def boolean(self, value: object) -> bool | None:
+        assert isinstance(value, str)
+        return configparser.RawConfigParser.BOOLEAN_STATES.get(value.strip().lower())
+
 
 class _TomlReader(_Reader):
     section = TOML_SECTION
@@ -206,6 +230,9 @@ class _TomlReader(_Reader):
             return [item.strip() for item in value if item.strip()]
         self.error(key, f"must be an array of strings, got {type(value).__name__}: {value!r}")
         return None
+
+    def boolean(self, value: object) -> bool | None:
+        return value if isinstance(value, bool) else None
 
 
 # -- configured names that do not exist -------------------------------------------

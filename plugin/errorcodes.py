@@ -36,6 +36,9 @@ THROUGH_WRAPPER: Final = '{what} created by "{wrapper}" (through "{spawner}")'
 # pointless unless an argument is a coroutine, and then it is the bug.
 UNKNOWN_ARGUMENT: Final = 'Result of "{spawner}" on an argument of unknown type'
 UNKNOWN_ARGUMENTS: Final = 'Result of "{spawner}" on arguments of unknown type'
+# create_task on a receiver whose type is unknown but that a name or an
+# assignment says is an event loop (`self.loop` from an unannotated parameter).
+UNKNOWN_RECEIVER: Final = 'Result of "{spawner}" on a receiver of unknown type'
 
 # -- errors: how it was lost -------------------------------------------------
 
@@ -61,6 +64,9 @@ THREADSAFE_NOTE: Final = (
     "Keep a reference to the future until it is done (a set plus add_done_callback)"
 )
 PENDING_NOTE: Final = 'Keep "pending" until its tasks are done, or cancel them'
+UNKNOWN_RECEIVER_NOTE: Final = (
+    "If it is an event loop, keep a reference until the task is done, or use asyncio.TaskGroup"
+)
 UNKNOWN_ARGUMENT_NOTE: Final = (
     "If the argument is a coroutine, keep the result until it is done, or use asyncio.TaskGroup"
 )

@@ -17,15 +17,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mypy.errors import CompileError
-from mypy.nodes import MypyFile, SymbolTableNode, Var
+from mypy.nodes import CallExpr, MypyFile, SymbolTableNode, Var
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.types import Type
 
 from . import __version__, _compat, config, errorcodes
-from .names import SELF_RETAINING_CLASSES
+from .names import ANCHOR_FULLNAME, SELF_RETAINING_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
-from .typeops import alias_target, aliased_function, class_has_base, declared_to_return_a_task
+from .typeops import (
+    alias_target,
+    aliased_function,
+    class_has_base,
+    declared_to_return_a_task,
+    is_coroutine_function,
+)
 
 if TYPE_CHECKING:
     # Only for the type checker: typing's generic aliases are built by Python
@@ -69,6 +75,18 @@ class DanglingTasksPlugin(Plugin):
         # Set by a lookup that found a variable: mypy may infer its type after
         # the question, so that answer is not remembered.
         self._read_a_variable = False
+        # Module -> the anchor statement's call that unchecked.py added to it.
+        self._anchors: dict[str, CallExpr] = {}
+        # Modules whose cache must not be used (unchecked.anchor_hook).
+        self._rescan: set[str] = set()
+        # mypy's parallel workers call no plugin method per module before
+        # checking it, so no anchor can be added there: the scan is off
+        # under --num-workers, in every process alike (README, Limits).
+        self._scan_unchecked = (
+            self._config.check_unannotated
+            and not _checks_every_body(options)
+            and not getattr(options, "num_workers", 0)
+        )
 
     # -- mypy's questions --------------------------------------------------
 
@@ -78,7 +96,7 @@ class DanglingTasksPlugin(Plugin):
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         # A new plugin version may judge differently: re-check cached modules.
         fallback: dict[str, object] = {"version": __version__}
-        return self._guard.run(fallback, self._config_data)
+        return self._guard.run(fallback, self._config_data, ctx)
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         return self._guard.run([], self._parsed, file)
@@ -111,8 +129,13 @@ class DanglingTasksPlugin(Plugin):
         self._unused_task = _unused_task_enabled(self.options)
         super().set_modules(modules)
 
-    def _config_data(self) -> dict[str, object]:
-        return {"version": __version__, **self._config.as_data()}
+    def _config_data(self, ctx: ReportConfigContext) -> dict[str, object]:
+        data: dict[str, object] = {"version": __version__, **self._config.as_data()}
+        if not ctx.is_check and ctx.id in self._rescan:
+            # Written with the module's cache, never asked for when it is read:
+            # mypy parses it anew, with its anchor (unchecked.anchor_hook).
+            data["rescan"] = True
+        return data
 
     def _parsed(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module's syntax and meaning may have changed: forget every answer.
@@ -123,6 +146,12 @@ class DanglingTasksPlugin(Plugin):
         # silently disable the check the user asked for).
         if file.fullname in self._configured_modules:
             self._warn_about_missing_names(file)
+        # Functions mypy checks without types get no hook: an anchor statement gets one.
+        if self._scan_unchecked and not file.is_stub:
+            from . import unchecked
+
+            if unchecked.wants_anchor(file):
+                self._anchors[file.fullname] = unchecked.add_anchor(file)
         return []
 
     # -- deciding ------------------------------------------------------------
@@ -151,6 +180,8 @@ class DanglingTasksPlugin(Plugin):
                 display=_short(fullname),
                 wrappers=self._wrapper_analysis(),
             )
+        if returner == "coroutine":
+            return self._coroutine_hook()
         if returner == "task" and self._unused_task:
             from .checks import task_function_hook
 
@@ -159,6 +190,17 @@ class DanglingTasksPlugin(Plugin):
         return None
 
     def _decide_method_hook(self, fullname: str) -> MethodHook | None:
+        if fullname == ANCHOR_FULLNAME and self._scan_unchecked:
+            from .unchecked import anchor_hook
+
+            return self._hook(
+                "anchor",
+                anchor_hook,
+                anchors=self._anchors,
+                rescan=self._rescan,
+                keep=self.options.fine_grained_incremental,
+                modules=self._modules or {},
+            )
         owner, _, method = fullname.rpartition(".")
         # A receiver typed with a TypeVar: mypy asks "create_task of Bound",
         # without the module; the hook judges the receiver's real type.
@@ -180,18 +222,22 @@ class DanglingTasksPlugin(Plugin):
                 route=route or MethodRoute(),
                 wrappers=self._wrapper_analysis(),
             )
+        if returner == "coroutine":
+            return self._coroutine_hook()
         if returner == "task" and self._unused_task:
             return self._method_hook(name, route or MethodRoute())
         return None
 
     def _task_returner(
         self, name: str, fullname: str, symbol: SymbolTableNode | None
-    ) -> Literal["wrapper", "task"] | None:
+    ) -> Literal["wrapper", "task", "coroutine"] | None:
         """Is `fullname` declared to return a Task (and not configured to keep it)?
 
         "wrapper" if it may be a pass-through wrapper, a function or method
         with a body in a checked module; "task" for any other, which only
-        unused-task judges.  `name` is the function, or the method's class;
+        unused-task judges; "coroutine" for an `async def` of a checked
+        module, whose call may be handed to a receiver typed Any, which gets
+        no hook of its own.  `name` is the function, or the method's class;
         `symbol`, if known, what `fullname` names.  Most names mypy asks
         about are typeshed's: without unused-task they need no lookup.
         """
@@ -204,6 +250,8 @@ class DanglingTasksPlugin(Plugin):
         if symbol is None:
             symbol = self._lookup(fullname)
         if not declared_to_return_a_task(self._lookup, fullname, symbol):
+            if checked is not None and is_coroutine_function(self._lookup, fullname, symbol):
+                return "coroutine"
             return None
         if checked is not None and self._defined_in(checked, fullname):
             return "wrapper"
@@ -218,6 +266,11 @@ class DanglingTasksPlugin(Plugin):
             hook = functools.partial(function, knows=self._knows(), **bound)
             made = self._hooks[key] = self._guard.hook(hook)
         return made
+
+    def _coroutine_hook(self) -> AnyHook:
+        from .checks import coroutine_hook
+
+        return self._hook("coroutine", coroutine_hook)
 
     def _method_hook(self, name: str, route: MethodRoute) -> MethodHook:
         from .checks import method_hook
@@ -307,6 +360,13 @@ class DanglingTasksPlugin(Plugin):
 
 def _short(fullname: str) -> str:
     return ".".join(fullname.split(".")[-2:])
+
+
+def _checks_every_body(options: Options) -> bool:
+    """Does check_untyped_defs hold for every module?  Then no body goes unchecked."""
+    if not options.check_untyped_defs:
+        return False
+    return not any("check_untyped_defs" in section for section in options.per_module_options.values())
 
 
 def _unused_task_enabled(options: Options) -> bool:

@@ -16,6 +16,21 @@ FUTURE_CLASSES: Final = ("_asyncio.Future", "asyncio.futures.Future")
 CONCURRENT_FUTURE: Final = "concurrent.futures._base.Future"
 
 EVENT_LOOP: Final = "asyncio.events.AbstractEventLoop"
+CREATE_TASK_METHOD: Final = "create_task"
+#: Functions that return an event loop (unannotated code: evidence of a loop).
+LOOP_GETTERS: Final = frozenset(
+    f"{module}.{function}"
+    for module in ("asyncio.events", "_asyncio")  # typeshed moved some to _asyncio
+    for function in ("get_event_loop", "get_running_loop", "new_event_loop")
+)
+#: What returns a Future or an existing task, never new work to wrap
+#: (unannotated code: `ensure_future(asyncio.gather(...))` is not judged).
+NOT_NEW_WORK: Final = frozenset(
+    {CREATE_TASK, ENSURE_FUTURE, GATHER, SHIELD, RUN_COROUTINE_THREADSAFE, "asyncio.futures.wrap_future"}
+)
+NOT_NEW_WORK_METHODS: Final = frozenset(
+    {"run_in_executor", "create_future", "create_task", "ensure_future", "gather", "shield"}
+)
 
 # Classes whose `create_task` keeps the task alive on its own.
 SELF_RETAINING_CLASSES: Final = (
@@ -69,3 +84,9 @@ WAIT_RETURN_WHEN_CONSTANTS: Final = {
 # Decorators that leave a function's result alone: a function decorated only
 # with these can still be judged a pass-through wrapper.
 WRAPPER_TRANSPARENT_DECORATORS: Final = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+
+# -- the anchor of unchecked.py ----------------------------------------------
+
+#: A method of a string literal: it cannot be shadowed and needs no analysis.
+ANCHOR_METHOD: Final = "isprintable"
+ANCHOR_FULLNAME: Final = "builtins.str." + ANCHOR_METHOD

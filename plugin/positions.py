@@ -61,6 +61,7 @@ from . import _compat, errorcodes
 from .names import (
     ADD_DONE_CALLBACK,
     CANCEL_METHOD,
+    CREATE_TASK_METHOD,
     LOCAL_NON_RETAINING_METHODS,
     LOCALS_INTROSPECTION,
     NON_RETAINING_METHODS,
@@ -133,11 +134,25 @@ class ScopeIndex:
         self._reads_everything = False
         # Locals read only as `name.method(...)` statements, and those methods.
         self._methods_called: dict[str, tuple[str, ...]] = {}
+        self._spawn_calls: dict[Expression, CallExpr] | None = None
         indexer = _Indexer(in_function=isinstance(scope, FuncItem))
         indexer.scope(statements)
         self.drops = indexer.drops
         self.stores = indexer.stores
         self.wait_locals = indexer.wait_locals
+
+    def spawn_call_of(self, argument: Expression) -> CallExpr | None:
+        """The dropped `x.create_task(argument)` call, if `argument` is its coroutine."""
+        if self._spawn_calls is None:
+            self._spawn_calls = {
+                call.args[0]: call
+                for call in self.drops
+                if isinstance(call, CallExpr)
+                and isinstance(call.callee, MemberExpr)
+                and call.callee.name == CREATE_TASK_METHOD
+                and call.args
+            }
+        return self._spawn_calls.get(argument)
 
     def drop_of(self, call: Expression) -> Drop | None:
         drop = self.drops.get(call)

@@ -112,6 +112,16 @@ METHODS: Final[Mapping[str, MethodRoute]] = {
 }
 
 
+def unknown_receiver(display: str) -> Spawner:
+    """create_task on a receiver of unknown type that a name or an assignment says is a loop."""
+    return Spawner(
+        display,
+        subject=errorcodes.UNKNOWN_RECEIVER,
+        note=errorcodes.UNKNOWN_RECEIVER_NOTE,
+        certain=False,
+    )
+
+
 def function_spawners(
     spawners: tuple[str, ...], self_retaining: tuple[str, ...]
 ) -> dict[str, Spawner]:

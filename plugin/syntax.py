@@ -95,3 +95,17 @@ def _is_type_checking_guard(expr: Expression) -> bool:
     if isinstance(expr, (NameExpr, MemberExpr)):
         return expr.name in TYPE_CHECKING_GUARDS
     return False
+
+
+def display_of(expr: Expression) -> str:
+    """`loop`, `self.loop`: a receiver as the user wrote it (else "loop")."""
+    if isinstance(expr, NameExpr):
+        return expr.name
+    if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr):
+        return f"{expr.expr.name}.{expr.name}"
+    return "loop"
+
+
+def says_loop(expr: Expression) -> bool:
+    """`loop`, `self._loop`, `event_loop`: a name that says event loop."""
+    return isinstance(expr, (NameExpr, MemberExpr)) and expr.name.lower().endswith("loop")

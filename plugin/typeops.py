@@ -230,6 +230,14 @@ def declared_to_return_a_task(
     return False
 
 
+def is_coroutine_function(lookup: Lookup, fullname: str, symbol: SymbolTableNode | None) -> bool:
+    """Is `fullname` an `async def` function or method?"""
+    node = named_node(lookup, fullname, symbol)
+    if isinstance(node, Decorator):
+        node = node.func
+    return isinstance(node, FuncDef) and node.is_coroutine
+
+
 def named_node(lookup: Lookup, fullname: str, symbol: SymbolTableNode | None) -> SymbolNode | None:
     """What `fullname` names: the node of `symbol`, what lookup(fullname)
     found, or else the method of that name the class inherits."""

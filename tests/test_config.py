@@ -53,7 +53,7 @@ def test_unknown_key_ends_mypy_with_one_message(
     lines = [line for line in (stdout + stderr).splitlines() if "error:" in line]
     assert lines == [
         f'{config_name}:5: error: {section} spawner: unknown key "spawner"; '
-        "allowed keys: spawners, self_retaining"
+        "allowed keys: spawners, self_retaining, check_unannotated"
     ]
 
 
@@ -83,6 +83,19 @@ def test_unknown_key_ends_mypy_with_one_message(
             "self_retaining = [1]\n",
             "pyproject.toml:4: error: [tool.mypy_dangling_tasks] self_retaining: must be an array "
             "of strings",
+        ),
+        (
+            "mypy.ini",
+            "[mypy]\nplugins = mypy_dangling_tasks\n[mypy_dangling_tasks]\ncheck_unannotated = maybe\n",
+            "mypy.ini:4: error: [mypy_dangling_tasks] check_unannotated: 'maybe' is not allowed; "
+            "allowed: true or false",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.mypy]\nplugins = ["mypy_dangling_tasks"]\n[tool.mypy_dangling_tasks]\n'
+            'check_unannotated = "no"\n',
+            "pyproject.toml:4: error: [tool.mypy_dangling_tasks] check_unannotated: 'no' is not "
+            "allowed; allowed: true or false",
         ),
     ],
 )
@@ -163,7 +176,11 @@ def test_a_configured_function_that_exists_only_as_a_method_is_a_warning(
 
 def test_config_data_is_stable_and_sorted() -> None:
     loaded = config.Config(spawners=("b.x", "a.y"), self_retaining=("c.z",))
-    assert loaded.as_data() == {"spawners": ["a.y", "b.x"], "self_retaining": ["c.z"]}
+    assert loaded.as_data() == {
+        "spawners": ["a.y", "b.x"],
+        "self_retaining": ["c.z"],
+        "check_unannotated": True,
+    }
 
 
 def test_missing_config_file_means_defaults() -> None:

@@ -2,8 +2,9 @@
 
 Every package pinned in tests/packages.py is downloaded (wheel only, no
 dependencies; cached in benchmarks/.cache/, or $DANGLING_PACKAGES_CACHE) and
-checked by mypy with the plugin, `--check-untyped-defs
---ignore-missing-imports`, in a subprocess per package whose working
+checked by mypy with the plugin twice, with mypy's default options and with
+`--check-untyped-defs` (both with `--ignore-missing-imports`; MODES), in a
+subprocess per package and mode whose working
 directory is the unpacked wheel (so paths are relative to it), with a
 generated config file and a fresh cache directory.
 
@@ -85,36 +86,50 @@ def applies(condition: str, version: tuple[int, ...] = MYPY_VERSION) -> bool:
 
 
 def load_expected(
-    path: Path = EXPECTED_FILE, version: tuple[int, ...] = MYPY_VERSION
+    path: Path = EXPECTED_FILE, version: tuple[int, ...] = MYPY_VERSION, mode: str = "checked"
 ) -> dict[Finding, str]:
-    """The reviewed findings this mypy should report, each with its '# verdict: ...' comment."""
+    """The reviewed findings this mypy should report in `mode` (a key of MODES),
+    each with its '# verdict: ...' comment."""
     expected: dict[Finding, str] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         body, _, comment = raw.partition("#")
         if not body.strip():
             continue
         parts = body.split()
-        if len(parts) not in (4, 5) or not parts[2].isdigit():
+        conditions = parts[4:]
+        if len(parts) < 4 or len(conditions) > 2 or not parts[2].isdigit():
             raise ValueError(
-                f"{path}:{number}: expected '<package> <path> <line> <code> [mypy>=X]': {raw!r}"
+                f"{path}:{number}: expected '<package> <path> <line> <code> [mypy>=X] [mode]': "
+                f"{raw!r}"
             )
         if not comment.strip().startswith("verdict:"):
             raise ValueError(f"{path}:{number}: finding without a '# verdict: ...' comment")
         finding = Finding(parts[0], parts[1], int(parts[2]), parts[3])
         if finding in expected:
             raise ValueError(f"{path}:{number}: duplicate finding {finding.render()}")
-        if len(parts) == 5 and not applies(parts[4], version):
+        modes = [condition for condition in conditions if condition in MODE_CONDITIONS]
+        versions = [condition for condition in conditions if condition not in MODE_CONDITIONS]
+        if any(MODE_CONDITIONS[condition] != mode for condition in modes):
+            continue
+        if any(not applies(condition, version) for condition in versions):
             continue
         expected[finding] = "#" + comment
     return expected
 
 
-EXPECTED: Final = load_expected()
+#: mypy's default options, and with the bodies of unannotated functions checked.
+MODES: Final = {"default": (), "checked": ("--check-untyped-defs",)}
+#: The condition of a finding reported in one mode only.
+MODE_CONDITIONS: Final = {"only-default": "default", "only-checked": "checked"}
+EXPECTED: Final = {mode: load_expected(mode=mode) for mode in MODES}
 PACKAGE_NAMES: Final = [package.name for package in packages.PACKAGES]
 
 
 def test_expected_file_names_only_pinned_packages() -> None:
-    everything = {**load_expected(version=(1, 19, 1)), **load_expected(version=(2, 4, 1))}
+    everything: dict[Finding, str] = {}
+    for version in ((1, 19, 1), (2, 4, 1)):
+        for mode in MODES:
+            everything.update(load_expected(version=version, mode=mode))
     unknown = {finding.package for finding in everything} - set(PACKAGE_NAMES)
     assert not unknown, f"{EXPECTED_FILE.name} names packages not in packages.py: {unknown}"
     assert len(PACKAGE_NAMES) >= 8
@@ -136,7 +151,7 @@ def _cache() -> Path:
     return Path(configured) if configured else packages.DEFAULT_CACHE
 
 
-def check_package(name: str, tmp: Path) -> Checked:
+def check_package(name: str, tmp: Path, mode: str = "checked") -> Checked:
     folders = packages.fetch([name], _cache())[name]
     workdir = folders[0].parent
     config = tmp / "mypy.ini"
@@ -144,7 +159,7 @@ def check_package(name: str, tmp: Path) -> Checked:
     command = [
         sys.executable, "-m", "mypy",
         "--config-file", str(config), "--cache-dir", str(tmp / "cache"),
-        "--check-untyped-defs", "--ignore-missing-imports",
+        *MODES[mode], "--ignore-missing-imports",
         "--no-error-summary", "--show-column-numbers", "--hide-error-context",
         "--no-pretty", "--no-color-output", "--show-traceback",
         *(folder.name for folder in folders),
@@ -183,34 +198,37 @@ def _crash_lines(output: str) -> Iterator[str]:
             yield line
 
 
-def _diff(package: str, actual: set[Finding]) -> str:
-    expected = {f for f in EXPECTED if f.package == package}
+def _diff(package: str, actual: set[Finding], mode: str) -> str:
+    reviewed = EXPECTED[mode]
+    expected = {f for f in reviewed if f.package == package}
     new = sorted(actual - expected)
     lost = sorted(expected - actual)
-    lines = [f"{package}: findings differ from {EXPECTED_FILE.name}"]
+    lines = [f"{package} ({mode} options): findings differ from {EXPECTED_FILE.name}"]
     if new:
         lines.append(f"NEW ({len(new)}; review each, then add it with its verdict):")
         lines += [f"+ {f.render('# verdict: UNREVIEWED')}" for f in new]
     if lost:
         lines.append(f"LOST ({len(lost)}; reported before, not any more):")
-        lines += [f"- {f.render(EXPECTED[f])}" for f in lost]
+        lines += [f"- {f.render(reviewed[f])}" for f in lost]
     return "\n".join(lines)
 
 
+@pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("name", PACKAGE_NAMES)
 def test_package(
     name: str,
+    mode: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     record_property: Callable[[str, object], None],
 ) -> None:
-    checked = check_package(name, tmp_path)
+    checked = check_package(name, tmp_path, mode)
     record_property("modules", checked.modules)
     record_property("findings", len(checked.findings))
     record_property("seconds", round(checked.seconds, 1))
     with capsys.disabled():
         print(
-            f"\n[realcode] {name}: {checked.modules} modules, {len(checked.findings)} findings, "
+            f"\n[realcode] {name} ({mode}): {checked.modules} modules, {len(checked.findings)} findings, "
             f"mypy exit {checked.status}, {checked.seconds:.1f} s",
             flush=True,
         )
@@ -220,9 +238,73 @@ def test_package(
     assert not crashes, f"{name}: mypy crashed:\n" + "\n".join(crashes) + "\n...\n" + tail
     assert checked.status in (0, 1), f"{name}: mypy exited with {checked.status}:\n{tail}"
     assert checked.modules > 0, f"{name}: no .py files found"
-    expected = {f for f in EXPECTED if f.package == name}
+    expected = {f for f in EXPECTED[mode] if f.package == name}
     if checked.findings != expected:
-        pytest.fail(_diff(name, checked.findings), pytrace=False)
+        pytest.fail(_diff(name, checked.findings, mode), pytrace=False)
     assert not checked.missing_notes, f"{name}: findings without the plugin's note:\n" + "\n".join(
         checked.missing_notes
     )
+
+
+# The scan of unannotated functions adds a statement to the modules it judges
+# (plugin/unchecked.py): mypy's own messages and reports must not change.
+REPORT_PACKAGES: Final = tuple(package.name for package in packages.PACKAGES)
+REPORT_FLAGS: Final = ("--warn-unreachable", "--show-error-context", "--show-column-numbers")
+CONTEXT: Final = re.compile(r"^[^:]+: note: (In |At top level:)")
+SUMMARY: Final = re.compile(r"^Found (\d+) errors? in")
+
+
+@pytest.mark.parametrize("name", REPORT_PACKAGES)
+def test_mypy_output_and_reports_are_unchanged_but_for_the_findings(
+    name: str, tmp_path: Path
+) -> None:
+    folders = packages.fetch([name], _cache())[name]
+    outputs: dict[str, list[str]] = {}
+    for side, config in (("plain", "[mypy]\n"), ("plugin", CONFIG)):
+        (tmp_path / f"{side}.ini").write_text(config, encoding="utf-8")
+        reports = tmp_path / f"reports-{side}"
+        done = subprocess.run(
+            [
+                sys.executable, "-m", "mypy", "--config-file", str(tmp_path / f"{side}.ini"),
+                "--no-incremental", f"--cache-dir={os.devnull}", "--ignore-missing-imports",
+                *REPORT_FLAGS, "--any-exprs-report", str(reports),
+                "--lineprecision-report", str(reports),
+                *(folder.name for folder in folders),
+            ],
+            cwd=folders[0].parent, capture_output=True, text=True, timeout=TIMEOUT,
+            env=clean_env(),
+        )  # fmt: skip
+        assert TRACEBACK not in done.stdout + done.stderr, done.stdout[-3000:]
+        outputs[side] = done.stdout.splitlines()
+    for report in ("any-exprs.txt", "types-of-anys.txt", "lineprecision.txt"):
+        plain = (tmp_path / "reports-plain" / report).read_text(encoding="utf-8")
+        assert (tmp_path / "reports-plugin" / report).read_text(encoding="utf-8") == plain, report
+    ours = [line for line in outputs["plugin"] if _is_plugin_line(line)]
+    assert ours, f"{name}: the plugin reports nothing here: the comparison would mean nothing"
+    assert _mypy_lines(outputs["plugin"]) == _mypy_lines(outputs["plain"])
+    errors = [line for line in ours if ": error: " in line]
+    assert _found(outputs["plugin"]) == _found(outputs["plain"]) + len(errors)
+
+
+def _is_plugin_line(line: str) -> bool:
+    match = LINE.match(line)
+    if match is None:
+        return False
+    return match["code"] in PLUGIN_CODES or match["message"] in PLUGIN_NOTES
+
+
+def _mypy_lines(output: list[str]) -> list[str]:
+    """mypy's own messages: without the plugin's, the context lines and the summary."""
+    return [
+        line
+        for line in output
+        if not _is_plugin_line(line) and not CONTEXT.match(line) and not SUMMARY.match(line)
+    ]
+
+
+def _found(output: list[str]) -> int:
+    for line in output:
+        match = SUMMARY.match(line)
+        if match is not None:
+            return int(match[1])
+    return 0

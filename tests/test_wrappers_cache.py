@@ -139,6 +139,66 @@ def make(c: Coroutine[Any, Any, None]) -> None:
 MOVED_ALIAS_APP: Final = ALIAS_APP.replace("spawn = helpers.make\n", "spawn = helpers.make\n\n")
 
 
+# Unannotated functions, judged by the scan (plugin/unchecked.py): an edit of
+# the function itself, and of the coroutine in another module it hands to
+# ensure_future (the verdict reads that module's declaration).
+UNANNOTATED_DROPPING_APP: Final = """\
+import asyncio
+
+import helpers
+
+
+def start():
+    asyncio.ensure_future(helpers.fetch())
+"""
+UNANNOTATED_KEEPING_APP: Final = UNANNOTATED_DROPPING_APP.replace(
+    "    asyncio.ensure_future", "    return asyncio.ensure_future"
+)
+COROUTINE_HELPERS: Final = """\
+async def fetch():
+    pass
+"""
+FUTURE_HELPERS: Final = """\
+import asyncio
+
+
+def fetch() -> "asyncio.Future[None]":
+    return asyncio.get_event_loop().create_future()
+"""
+# A finding of the scan that reads nothing of helpers.py, in a module that
+# imports it: an edit of helpers.py makes mypy re-check app.py.
+UNANNOTATED_IMPORTING_APP: Final = """\
+import asyncio
+
+import helpers
+
+
+async def work():
+    await helpers.fetch()
+
+
+def start():
+    asyncio.create_task(work())
+"""
+# Checked code, a receiver typed Any named loop: judged from the hook of the
+# coroutine in its argument, which exists only while helpers.fetch is async.
+ANY_RECEIVER_APP: Final = """\
+import helpers
+
+
+class Client:
+    def __init__(self, loop):
+        self.loop = loop
+
+    async def go(self) -> None:
+        self.loop.create_task(helpers.fetch())
+"""
+SYNC_HELPERS: Final = """\
+def fetch() -> None:
+    pass
+"""
+
+
 def _helpers_edited(app: str, *helpers: str) -> tuple[tuple[str, str], ...]:
     return tuple((app, version) for version in helpers)
 
@@ -161,6 +221,34 @@ SCENARIOS: Final = {
         ),
         True,
     ),
+    "unannotated-function-edited": (
+        mypy_ini(),
+        (
+            (UNANNOTATED_DROPPING_APP, COROUTINE_HELPERS),
+            (UNANNOTATED_KEEPING_APP, COROUTINE_HELPERS),
+            (UNANNOTATED_DROPPING_APP, COROUTINE_HELPERS),
+        ),
+        True,
+    ),
+    "unannotated-function-reads-another-module": (
+        mypy_ini(),
+        _helpers_edited(
+            UNANNOTATED_DROPPING_APP, COROUTINE_HELPERS, FUTURE_HELPERS, COROUTINE_HELPERS
+        ),
+        True,
+    ),
+    "unannotated-finding-survives-a-dependency-edit": (
+        mypy_ini(),
+        _helpers_edited(
+            UNANNOTATED_IMPORTING_APP, COROUTINE_HELPERS, SYNC_HELPERS, COROUTINE_HELPERS
+        ),
+        False,
+    ),
+    "any-receiver-coroutine-in-another-module": (
+        mypy_ini(),
+        _helpers_edited(ANY_RECEIVER_APP, COROUTINE_HELPERS, SYNC_HELPERS, COROUTINE_HELPERS),
+        True,
+    ),
     # The finding moves with the call: the verdict "flips" by its line.
     "variable-alias-from-the-cache": (
         mypy_ini(),
@@ -180,7 +268,9 @@ ALIAS_NEEDS_TYPE_VARIABLE_NAMESPACES: Final = MYPY_VERSION < (1, 11)
 # Each scenario costs about ten seconds (nine mypy runs and a daemon): plain
 # pytest runs one of each kind (a receiver's class, a wrapper's body, a
 # variable alias), pytest --slow the second variable alias too.
-SLOW_SCENARIOS: Final = frozenset({"variable-alias-of-another-module"})
+SLOW_SCENARIOS: Final = frozenset(
+    {"variable-alias-of-another-module", "unannotated-function-edited"}
+)
 
 
 def _findings(result: subprocess.CompletedProcess[str]) -> list[str]:

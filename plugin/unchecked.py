@@ -1,0 +1,357 @@
+"""Dropped tasks in the functions mypy does not check.
+
+Without `--check-untyped-defs`, mypy walks an unannotated function's
+statements but gives every expression the type Any and asks no hook, so the
+spawner hooks never see the calls there.  For such code the plugin puts one
+statement at the top of each module that imports asyncio: a call of a
+string literal's method (the anchor), which the plugin hooks.  When mypy
+checks it, the module's unannotated functions are judged here, from what
+the semantic analyzer resolved (`asyncio.create_task` under any spelling,
+functions declared `async def`, attributes declared as event loops) and
+from names (a receiver called `loop`).  What could be a Future, a TaskGroup
+or anything else that keeps its tasks stays silent.
+
+The anchor is replaced by a no-op once it fired, so that mypy's reports are
+unchanged; dmypy re-checks a module's top level on its own and keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+from mypy.nodes import (
+    ARG_POS,
+    AssignmentStmt,
+    CallExpr,
+    Decorator,
+    Expression,
+    ExpressionStmt,
+    FakeInfo,
+    FuncDef,
+    GDEF,
+    LDEF,
+    Import,
+    ImportAll,
+    ImportBase,
+    ImportFrom,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    OpExpr,
+    RefExpr,
+    Statement,
+    StrExpr,
+    SymbolNode,
+    TypeInfo,
+    Var,
+)
+from mypy.plugin import CheckerPluginInterface, MethodContext
+from mypy.types import CallableType, Type
+
+from . import _compat, errorcodes
+from .names import ANCHOR_METHOD, EVENT_LOOP, LOOP_GETTERS, NOT_NEW_WORK, NOT_NEW_WORK_METHODS
+from .positions import ScopeIndex
+from .spawners import Spawner, unknown_receiver
+from .syntax import display_of, says_loop, statements
+from .typeops import Wraps, all_have_base, any_has_base, class_infos, wrapping_of
+
+if TYPE_CHECKING:
+    from .checks import Knowledge
+
+_ANCHOR_TEXT: Final = "mypy_dangling_tasks"
+_NOT_WRAPPED: Final = ("loop", "return_exceptions")
+
+
+def wants_anchor(file: MypyFile) -> bool:
+    """Can the module name a spawner of asyncio?  Only then is it worth a scan."""
+    return any(_imports_asyncio(node) for node in file.imports)
+
+
+def add_anchor(file: MypyFile) -> CallExpr:
+    """Put the anchor at the top of the module (always reachable there)."""
+    callee = MemberExpr(StrExpr(_ANCHOR_TEXT), ANCHOR_METHOD)
+    call = CallExpr(callee, [], [], [])
+    stmt = ExpressionStmt(call)
+    line = file.defs[0].line if file.defs else 1
+    for node in (stmt, call, callee, callee.expr):
+        node.set_line(line)
+    file.defs.insert(0, stmt)
+    return call
+
+
+def anchor_hook(
+    ctx: MethodContext,
+    *,
+    anchors: dict[str, CallExpr],
+    rescan: set[str],
+    keep: bool,
+    modules: dict[str, MypyFile],
+    knows: Knowledge,
+) -> Type:
+    """mypy checks the anchor of a module: judge its unchecked functions.
+
+    A module with findings, or whose verdicts read another module, goes
+    into `rescan`: mypy re-checks a cached module whose dependency changed
+    without parsing it anew, so without its anchor; the plugin then makes
+    mypy's cache of it invalid (main.py, report_config_data).
+    """
+    tree = _compat.current_tree(ctx.api)
+    if tree is None or anchors.get(tree.fullname) is not ctx.context:
+        return ctx.default_return_type
+    if not keep:
+        del anchors[tree.fullname]
+        for position, stmt in enumerate(tree.defs):
+            if isinstance(stmt, ExpressionStmt) and stmt.expr is ctx.context:
+                # A string statement (line -1): reports count it as an empty line.
+                tree.defs[position] = ExpressionStmt(StrExpr(""))
+                break
+    rescan.discard(tree.fullname)
+    if not ctx.api.options.check_untyped_defs and report_unchecked(ctx.api, tree, modules, knows):
+        rescan.add(tree.fullname)
+    return ctx.default_return_type
+
+
+def report_unchecked(
+    api: CheckerPluginInterface, tree: MypyFile, modules: dict[str, MypyFile], knows: Knowledge
+) -> bool:
+    """Report the module's dropped tasks in unchecked functions.  True if it
+    has any, or if a verdict read a declaration of another checked module."""
+    depend: list[str] = []
+    reported = False
+    for func in unchecked_functions(tree):
+        index = ScopeIndex(func, func.body.body)
+        judge = _Judge(tree, func, knows, depend.append)
+        for expr in index.drops:
+            if not isinstance(expr, CallExpr):
+                continue
+            spawner = judge.spawner(expr)
+            if spawner is None:
+                continue
+            drop = index.drop_of(expr)
+            if drop is not None:
+                knows.reporter.report(api, expr, drop, spawner)
+                reported = True
+    others = [name for name in depend if _of_another_checked_module(name, tree, modules)]
+    # dmypy re-checks the top level when what a verdict read changes.
+    _compat.depend_on(api, others)
+    return reported or bool(others)
+
+
+def _of_another_checked_module(fullname: str, tree: MypyFile, modules: dict[str, MypyFile]) -> bool:
+    module = fullname
+    for _ in range(3):  # function, method, method of a nested class
+        module = module.rpartition(".")[0]
+        found = modules.get(module)
+        if found is not None:
+            return found is not tree and not found.is_stub
+    return False
+
+
+def unchecked_functions(tree: MypyFile) -> Iterator[FuncDef]:
+    """The functions mypy checks without types: unannotated ones, nested or not."""
+    for stmt in statements(tree.defs, into_functions=True, into_classes=True, reachable_only=True):
+        func = stmt.func if isinstance(stmt, Decorator) else stmt
+        if isinstance(func, FuncDef) and func.is_dynamic() and not _compat.is_mypy_only(func):
+            yield func
+
+
+class _Receiver(NamedTuple):
+    """What a receiver of create_task is known to be."""
+
+    display: str
+    #: False: no type, but the name or an assignment says it is a loop.
+    certain: bool
+
+
+class _Judge:
+    """Is a call of an unchecked function a spawner?  From names and declarations."""
+
+    def __init__(
+        self, tree: MypyFile, func: FuncDef, knows: Knowledge, depend: Callable[[str], None]
+    ) -> None:
+        self.tree = tree
+        self.func = func
+        self.knows = knows
+        self.depend = depend
+
+    def spawner(self, call: CallExpr) -> Spawner | None:
+        callee = call.callee
+        if isinstance(callee, RefExpr) and callee.fullname:
+            return self._function(call, callee.fullname)
+        if not isinstance(callee, MemberExpr):
+            return None
+        route = self.knows.routes.get(callee.name)
+        if route is None or route.spawner is None or EVENT_LOOP not in route.spawner_owners:
+            return None
+        receiver = self._receiver(callee.expr)
+        if receiver is None:
+            return None
+        display = f"{receiver.display}.{callee.name}"
+        if receiver.certain:
+            return route.spawner._replace(display=display)
+        return unknown_receiver(display)
+
+    def _function(self, call: CallExpr, fullname: str) -> Spawner | None:
+        self.depend(fullname)  # another module's function may become `f = create_task`
+        spawner = self.knows.functions.get(fullname)
+        if spawner is None:
+            target = self.knows.alias_target(fullname)
+            if target is not None:
+                spawner = self.knows.functions.get(target)
+        if spawner is None or not spawner.wrapping:
+            return spawner
+        # ensure_future, gather, shield: a new task only from a coroutine.
+        wrapped = [
+            arg for arg, name in zip(call.args, call.arg_names) if name not in _NOT_WRAPPED
+        ]
+        answers = [self._makes_coroutine(arg) for arg in wrapped]
+        if True in answers:
+            return spawner
+        if None in answers:
+            subject = errorcodes.UNKNOWN_ARGUMENT
+            if len(wrapped) > 1:
+                subject = errorcodes.UNKNOWN_ARGUMENTS
+            return spawner._replace(
+                subject=subject, note=errorcodes.UNKNOWN_ARGUMENT_NOTE, certain=False
+            )
+        return None
+
+    def _makes_coroutine(self, arg: Expression) -> bool | None:
+        """True: a call of an `async def`; None: a call of something unknown;
+        False: anything else (a name may hold a Future, a call may return one)."""
+        if not isinstance(arg, CallExpr):
+            return False
+        callee = arg.callee
+        node: SymbolNode | None = None
+        if isinstance(callee, RefExpr) and callee.fullname:
+            if callee.fullname in NOT_NEW_WORK:
+                return False
+            node = callee.node
+            self.depend(callee.fullname)
+        elif isinstance(callee, MemberExpr):
+            if callee.name in NOT_NEW_WORK_METHODS:
+                return False
+            node = self._own_member(callee)
+            if node is None:
+                return None
+        if isinstance(node, Decorator):
+            node = node.func
+        if not isinstance(node, FuncDef):
+            return None if node is None else False
+        if node.is_coroutine:
+            return True
+        if not isinstance(node.type, CallableType):  # unannotated: returns anything
+            return None
+        wraps = wrapping_of(node.type.ret_type, ARG_POS)
+        return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
+
+    def _receiver(self, expr: Expression) -> _Receiver | None:
+        if isinstance(expr, CallExpr):
+            callee = expr.callee
+            if isinstance(callee, RefExpr) and callee.fullname in LOOP_GETTERS:
+                return _Receiver("AbstractEventLoop", certain=True)
+            return None
+        if isinstance(expr, NameExpr):
+            return self._name_receiver(expr)
+        if isinstance(expr, MemberExpr):
+            declared = self._own_member(expr)
+            # A declared type only: an inferred one may not be known yet.
+            if isinstance(declared, Var) and declared.type is not None and not declared.is_inferred:
+                infos = class_infos(declared.type)
+                if infos is not None:
+                    return _loop_instance(infos, self.knows)
+            if says_loop(expr) and (declared is None or isinstance(declared, Var)):
+                return _Receiver(display_of(expr), certain=False)
+        return None
+
+    def _name_receiver(self, expr: NameExpr) -> _Receiver | None:
+        """A local or global: what every assignment to it in its scope says."""
+        if not isinstance(expr.node, Var) or expr.kind not in (LDEF, GDEF):
+            return None
+        body = self.tree.defs if expr.kind == GDEF else self.func.body.body
+        values = _assigned_values(body, expr.name)
+        if values is None:
+            return None
+        parameter = expr.kind == LDEF and any(
+            arg.variable.name == expr.name for arg in self.func.arguments
+        )
+        if values and all(_is_loop_getter(value) for value in values):
+            if parameter:  # a getter's loop, or whatever the caller passed
+                return _Receiver(expr.name, certain=False)
+            return _Receiver("AbstractEventLoop", certain=True)
+        if says_loop(expr) and all(_is_loopish(value) for value in values):
+            return _Receiver(expr.name, certain=False)
+        return None
+
+    def _own_member(self, expr: MemberExpr) -> SymbolNode | None:
+        """`self.name` in a method: what the class declares under that name."""
+        info = self.func.info
+        if not isinstance(expr.expr, NameExpr) or isinstance(info, FakeInfo):
+            return None
+        if not self.func.arguments or self.func.is_static:
+            return None
+        if expr.expr.name != self.func.arguments[0].variable.name:
+            return None
+        symbol = info.get(expr.name)
+        if symbol is None or symbol.node is None:
+            return None
+        owner = symbol.node.fullname.rpartition(".")[0] if symbol.node.fullname else ""
+        if owner and owner != info.fullname:
+            self.depend(symbol.node.fullname)
+        return symbol.node
+
+
+def _loop_instance(infos: list[TypeInfo], knows: Knowledge) -> _Receiver | None:
+    if all_have_base(infos, (EVENT_LOOP,)) and not any_has_base(infos, knows.retaining):
+        return _Receiver(infos[0].name, certain=True)
+    return None
+
+
+def _assigned_values(body: Sequence[Statement], name: str) -> list[Expression] | None:
+    """The values assigned to `name` in a scope's own statements; None if it is
+    also bound another way (unpacking), which says nothing certain."""
+    values = []
+    for stmt in statements(body, into_functions=False, into_classes=False, reachable_only=False):
+        if not isinstance(stmt, AssignmentStmt):
+            continue
+        for lvalue in stmt.lvalues:
+            if isinstance(lvalue, NameExpr) and lvalue.name == name:
+                values.append(stmt.rvalue)
+            elif not isinstance(lvalue, (NameExpr, MemberExpr)) and _binds(lvalue, name):
+                return None
+    return values
+
+
+def _binds(lvalue: Expression, name: str) -> bool:
+    items = getattr(lvalue, "items", ())
+    return any(
+        (isinstance(item, NameExpr) and item.name == name) or _binds(item, name) for item in items
+    )
+
+
+def _is_loop_getter(expr: Expression) -> bool:
+    return (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, RefExpr)
+        and expr.callee.fullname in LOOP_GETTERS
+    )
+
+
+def _is_loopish(expr: Expression) -> bool:
+    """`get_event_loop()`, `loop or get_event_loop()`, `self.loop`: may be a loop."""
+    if isinstance(expr, OpExpr) and expr.op == "or":
+        return _is_loopish(expr.left) and _is_loopish(expr.right)
+    return says_loop(expr) or _is_loop_getter(expr)
+
+
+def _imports_asyncio(node: ImportBase) -> bool:
+    if isinstance(node, Import):
+        return any(_is_asyncio(module) for module, _ in node.ids)
+    if isinstance(node, (ImportFrom, ImportAll)):
+        return node.relative == 0 and _is_asyncio(node.id)
+    return False
+
+
+def _is_asyncio(module: str) -> bool:
+    return module == "asyncio" or module.startswith("asyncio.")
