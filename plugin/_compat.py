@@ -137,6 +137,13 @@ def is_mypy_only(node: object) -> bool:
 
 def name_expressions(node: Node) -> list[NameExpr] | None:
     """Every NameExpr in a function body or an expression, nested scopes
+    included; None if unknown."""
+    found = subexpressions(node)
+    return None if found is None else [expr for expr in found if isinstance(expr, NameExpr)]
+
+
+def subexpressions(node: Node) -> list[Expression] | None:
+    """Every expression in a function body or an expression, nested scopes
     included; None if unknown.
 
     mypy's compiled subexpression finder (the one dmypy uses, in every
@@ -149,7 +156,7 @@ def name_expressions(node: Node) -> list[NameExpr] | None:
     except ImportError:  # pragma: no cover - depends on the mypy release
         _missing("mypy.server.subexpr.get_subexpressions")
         return None
-    return [expr for expr in get_subexpressions(node) if isinstance(expr, NameExpr)]
+    return list(get_subexpressions(node))
 
 
 def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:

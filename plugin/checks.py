@@ -30,7 +30,7 @@ from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, ScopeIndex, dropped_in_lambda
-from .names import EVENT_LOOP
+from .names import CREATE_TASK_METHOD, EVENT_LOOP
 from .spawners import MethodRoute, Spawner, unknown_receiver
 from .syntax import display_of, says_loop
 from .typeops import Wraps, all_have_base, any_has_base, class_infos, is_task, wrapping_of
@@ -199,25 +199,28 @@ class Reporter:
     def report_unknown_receiver(self, api: CheckerPluginInterface, argument: Context) -> None:
         """`loop.create_task(argument)`, `loop` typed Any: report it if the name
         says event loop (mypy has typed the receiver before the arguments)."""
-        index = self._scope(api)
-        if not isinstance(index, ScopeIndex) or not isinstance(argument, CallExpr):
+        if not isinstance(argument, CallExpr):
             return
-        call = index.spawn_call_of(argument)
-        if call is None or not isinstance(call.callee, MemberExpr):
+        scope = self._scope(api)
+        if isinstance(scope, LambdaExpr):
+            call = _returned_spawn_call(scope, argument)
+            found = dropped_in_lambda(scope).get(call) if call is not None else None
+            drop = found._replace(in_lambda=scope) if found is not None else None
+        else:
+            call = scope.spawn_call_of(argument) if scope is not None else None
+            drop = scope.drop_of(call) if scope is not None and call is not None else None
+        if call is None or drop is None or not isinstance(call.callee, MemberExpr):
             return
         receiver = call.callee.expr
-        if not says_loop(receiver):
-            return
-        receiver_type = _compat.lookup_type(api, receiver)
-        if receiver_type is None or not isinstance(get_proper_type(receiver_type), AnyType):
-            return
-        drop = index.drop_of(call)
-        if drop is not None:
+        if says_loop(receiver) and _is_any(_compat.lookup_type(api, receiver)):
             spawner = unknown_receiver(f"{display_of(receiver)}.{call.callee.name}")
             self.report(api, call, drop, spawner)
 
-    def _scope(self, api: CheckerPluginInterface) -> ScopeIndex | LambdaExpr | None:
-        """The index of the scope mypy is checking, or the lambda it is in."""
+    def _scope(
+        self, api: CheckerPluginInterface, *, through_lambdas: bool = False
+    ) -> ScopeIndex | LambdaExpr | None:
+        """The index of the scope mypy is checking, or the lambda it is in
+        (unless `through_lambdas`: then the scope that holds the lambda)."""
         tree = _compat.current_tree(api)
         if tree is None or tree.is_stub:
             return None
@@ -226,6 +229,8 @@ class Reporter:
             return None
         for node in reversed(stack):
             if isinstance(node, LambdaExpr):
+                if through_lambdas:
+                    continue
                 return node
             if isinstance(node, FuncItem):
                 return self._indexes.index_for(tree, _compat.checked_copy(node))
@@ -266,6 +271,24 @@ class Reporter:
         held = self._in_lambdas.setdefault(lambda_expr, [])
         if isinstance(call, CallExpr) and all(held_call is not call for held_call, _ in held):
             held.append((call, spawner))
+            self._report_unknown_registrar(api, lambda_expr, call, spawner)
+
+    def _report_unknown_registrar(
+        self, api: CheckerPluginInterface, lambda_expr: LambdaExpr, call: CallExpr, spawner: Spawner
+    ) -> None:
+        """`loop.call_later(1, lambda: create_task(c))`, `loop` typed Any (no
+        hook of its own): reported if the receiver's name says event loop."""
+        index = self._scope(api, through_lambdas=True)
+        registrar = index.registrar_call_of(lambda_expr) if isinstance(index, ScopeIndex) else None
+        if registrar is None or not isinstance(registrar.callee, MemberExpr):
+            return
+        receiver = registrar.callee.expr
+        if not says_loop(receiver) or not _is_any(_compat.lookup_type(api, receiver)):
+            return
+        message = errorcodes.RETURNED_TO_UNKNOWN_REGISTRAR.format(
+            subject=_subject(spawner), registrar=f"{display_of(receiver)}.{registrar.callee.name}"
+        )
+        report(api, call, spawner, message, errorcodes.UNKNOWN_RECEIVER_NOTE)
 
 
 def report(
@@ -341,7 +364,26 @@ def _spawner_reference(
     return None
 
 
+def _returned_spawn_call(lambda_expr: LambdaExpr, argument: CallExpr) -> CallExpr | None:
+    """`lambda: x.create_task(argument)`: that call."""
+    body = lambda_expr.body.body
+    value = getattr(body[-1], "expr", None) if body else None
+    if (
+        isinstance(value, CallExpr)
+        and isinstance(value.callee, MemberExpr)
+        and value.callee.name == CREATE_TASK_METHOD
+        and value.args
+        and value.args[0] is argument
+    ):
+        return value
+    return None
+
+
 # -- what the types say ------------------------------------------------------------
+
+
+def _is_any(typ: Type | None) -> bool:
+    return typ is not None and isinstance(get_proper_type(typ), AnyType)
 
 
 def _method_display(infos: Sequence[TypeInfo] | None, method: str) -> str:

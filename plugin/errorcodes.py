@@ -48,6 +48,9 @@ UNREAD_LOCAL: Final = '{subject} is stored in "{name}", which is never read'
 ONLY_CALLBACKS_LOCAL: Final = '{subject} is stored in "{name}", which is only used to add callbacks'
 ONLY_METHODS_LOCAL: Final = '{subject} is stored in "{name}", which is only used to call {methods}'
 RETURNED_TO_REGISTRAR: Final = '{subject} is returned to "{registrar}", which discards it'
+RETURNED_TO_UNKNOWN_REGISTRAR: Final = (
+    '{subject} is returned to "{registrar}" on a receiver of unknown type'
+)
 PENDING_AFTER_WAIT: Final = (
     '{subject} may still be pending after "asyncio.wait", whose "pending" is discarded'
 )

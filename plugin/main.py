@@ -81,11 +81,13 @@ class DanglingTasksPlugin(Plugin):
         self._rescan: set[str] = set()
         # mypy's parallel workers call no plugin method per module before
         # checking it, so no anchor can be added there: the scan is off
-        # under --num-workers, in every process alike (README, Limits).
+        # under --num-workers, in every process alike (docs/rules.md).  mypyc
+        # would compile the anchor into the module.
         self._scan_unchecked = (
             self._config.check_unannotated
             and not _checks_every_body(options)
             and not getattr(options, "num_workers", 0)
+            and not options.mypyc
         )
 
     # -- mypy's questions --------------------------------------------------

@@ -64,6 +64,7 @@ from .names import (
     CREATE_TASK_METHOD,
     LOCAL_NON_RETAINING_METHODS,
     LOCALS_INTROSPECTION,
+    LOOP_REGISTRARS,
     NON_RETAINING_METHODS,
     WAIT,
     WAIT_RETURN_WHEN_CONSTANTS,
@@ -135,11 +136,29 @@ class ScopeIndex:
         # Locals read only as `name.method(...)` statements, and those methods.
         self._methods_called: dict[str, tuple[str, ...]] = {}
         self._spawn_calls: dict[Expression, CallExpr] | None = None
+        self._registrar_calls: dict[Expression, CallExpr] | None = None
         indexer = _Indexer(in_function=isinstance(scope, FuncItem))
         indexer.scope(statements)
         self.drops = indexer.drops
         self.stores = indexer.stores
         self.wait_locals = indexer.wait_locals
+
+    def registrar_call_of(self, callback: LambdaExpr) -> CallExpr | None:
+        """The `x.call_later(..., callback)` call (any loop registrar) that
+        `callback` is handed to, if any."""
+        if self._registrar_calls is None:
+            body = self.scope if isinstance(self.scope, MypyFile) else self.scope.body
+            found = _compat.subexpressions(body) or []
+            self._registrar_calls = {
+                arg: call
+                for call in found
+                if isinstance(call, CallExpr)
+                and isinstance(call.callee, MemberExpr)
+                and call.callee.name in LOOP_REGISTRARS
+                for arg in call.args
+                if isinstance(arg, LambdaExpr)
+            }
+        return self._registrar_calls.get(callback)
 
     def spawn_call_of(self, argument: Expression) -> CallExpr | None:
         """The dropped `x.create_task(argument)` call, if `argument` is its coroutine."""

