@@ -1,6 +1,6 @@
 """Where the plugin spends its time: one cold mypy run in-process under cProfile.
 
-    python benchmarks/profile_plugin.py [PACKAGE] [--top N]
+    python benchmarks/profile_plugin.py [PACKAGE] [--top N] [--default-options]
 
 checks PACKAGE (from tests/packages.py; discord.py by default) with the plugin, as
 overhead.py does, and lists the time spent inside the plugin (calls from mypy
@@ -65,12 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("package", nargs="?", default="discord.py")
     parser.add_argument("--top", type=int, default=15, help="functions listed (default 15)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="packages cache")
+    parser.add_argument("--default-options", action="store_true",
+                        help="mypy's default options: no check_untyped_defs")
     args = parser.parse_args(argv)
     (package,) = select([args.package])
     targets = [folder.name for folder in fetch([package.name], args.cache)[package.name]]
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="dangling-profile-") as tmp:
-        config = write_configs(Path(tmp), null_baseline=False)["plugin"]
+        config = write_configs(Path(tmp), False, args.default_options)["plugin"]
         os.chdir(package_dir(package, args.cache))
         start = time.perf_counter()
         profiler.enable()

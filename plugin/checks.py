@@ -23,6 +23,7 @@ from mypy.nodes import (
     MemberExpr,
     MypyFile,
     RefExpr,
+    Statement,
     TypeInfo,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
@@ -32,7 +33,8 @@ from . import _compat, errorcodes
 from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, ScopeIndex, dropped_in_lambda
 from .names import CREATE_TASK_METHOD, EVENT_LOOP
 from .spawners import MethodRoute, Spawner, unknown_receiver
-from .syntax import display_of, says_loop
+from .syntax import display_of, says_loop, spans_one_of
+from .unchecked import call_lines, source_of
 from .typeops import Wraps, all_have_base, any_has_base, class_infos, is_task, wrapping_of
 
 if TYPE_CHECKING:
@@ -185,6 +187,8 @@ class Reporter:
         self._indexes = IndexCache()
         self._in_lambdas: dict[LambdaExpr, list[tuple[CallExpr, Spawner]]] = {}
         self._lambdas_tree: MypyFile | None = None
+        # Module path -> (its statement list, the lines that call create_task).
+        self._create_task_calls: dict[str, tuple[list[Statement], list[int] | None]] = {}
 
     def drop_of(self, api: CheckerPluginInterface, call: Context) -> Drop | None:
         """How the value of `call` is lost where mypy is checking it, or None if it is kept."""
@@ -201,6 +205,10 @@ class Reporter:
         says event loop (mypy has typed the receiver before the arguments)."""
         if not isinstance(argument, CallExpr):
             return
+        lines = self._create_task_lines(api)
+        stack = _compat.scope_stack(api)
+        if lines is not None and (not stack or not spans_one_of(stack[-1], lines)):
+            return
         scope = self._scope(api)
         if isinstance(scope, LambdaExpr):
             call = _returned_spawn_call(scope, argument)
@@ -215,6 +223,21 @@ class Reporter:
         if says_loop(receiver) and _is_any(_compat.lookup_type(api, receiver)):
             spawner = unknown_receiver(f"{display_of(receiver)}.{call.callee.name}")
             self.report(api, call, drop, spawner)
+
+    def _create_task_lines(self, api: CheckerPluginInterface) -> list[int] | None:
+        """The lines of the module being checked that call create_task, sorted
+        (None: its source cannot be read).  A coroutine called elsewhere is not
+        handed to it: no index is built for the many functions that only
+        await coroutines."""
+        tree = _compat.current_tree(api)
+        if tree is None:
+            return []
+        known = self._create_task_calls.get(tree.path)
+        if known is None or known[0] is not tree.defs:  # dmypy: a new statement list
+            text = source_of(tree)
+            lines = None if text is None else call_lines(text, (CREATE_TASK_METHOD,))
+            known = self._create_task_calls[tree.path] = (tree.defs, lines)
+        return known[1]
 
     def _scope(
         self, api: CheckerPluginInterface, *, through_lambdas: bool = False

@@ -8,10 +8,12 @@ never walked.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 
 from mypy.nodes import (
     Block,
+    Context,
     ClassDef,
     Decorator,
     Expression,
@@ -37,11 +39,15 @@ def statements(
     into_functions: bool,
     into_classes: bool,
     reachable_only: bool,
+    lines: Sequence[int] | None = None,
 ) -> Iterator[Statement]:
-    """Every statement in `body`, depth first in source order, compound ones included."""
+    """Every statement in `body`, depth first in source order, compound ones
+    included; with `lines` (sorted), only those that span one of them."""
     stack = list(reversed(body))
     while stack:
         stmt = stack.pop()
+        if lines is not None and not spans_one_of(stmt, lines):
+            continue
         yield stmt
         if isinstance(stmt, ClassDef) and not into_classes:
             continue
@@ -89,6 +95,14 @@ def child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:
             if stmt.impl is not None:
                 impl = stmt.impl.func if isinstance(stmt.impl, Decorator) else stmt.impl
                 yield impl.body
+
+
+def spans_one_of(node: Context, lines: Sequence[int]) -> bool:
+    """Does the node's source span one of `lines` (sorted)?  Yes if unknown."""
+    if node.end_line is None:
+        return True
+    first = bisect.bisect_left(lines, node.line)
+    return first < len(lines) and lines[first] <= node.end_line
 
 
 def _is_type_checking_guard(expr: Expression) -> bool:

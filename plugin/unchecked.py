@@ -17,7 +17,8 @@ unchanged; dmypy re-checks a module's top level on its own and keeps it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from mypy.nodes import (
@@ -120,7 +121,10 @@ def report_unchecked(
     has any, or if a verdict read a declaration of another checked module."""
     depend: list[str] = []
     reported = False
-    for func in unchecked_functions(tree):
+    lines = spawner_lines(tree, knows)
+    if lines == []:
+        return False
+    for func in unchecked_functions(tree, lines):
         index = ScopeIndex(func, func.body.body)
         judge = _Judge(tree, func, knows, depend.append)
         for expr in index.drops:
@@ -149,9 +153,58 @@ def _of_another_checked_module(fullname: str, tree: MypyFile, modules: dict[str,
     return False
 
 
-def unchecked_functions(tree: MypyFile) -> Iterator[FuncDef]:
-    """The functions mypy checks without types: unannotated ones, nested or not."""
-    for stmt in statements(tree.defs, into_functions=True, into_classes=True, reachable_only=True):
+def spawner_lines(tree: MypyFile, knows: Knowledge) -> list[int] | None:
+    """The lines of the module's source that name a spawner (or a local alias of
+    one), sorted; None if the source cannot be read.  Only the functions that
+    span one are judged: most unannotated code never names a spawner."""
+    words = {name.rpartition(".")[2] for name in knows.functions}
+    words.update(name for name, route in knows.routes.items() if route.spawner is not None)
+    words.update(_local_aliases(tree, words))
+    text = source_of(tree)
+    return None if text is None else call_lines(text, words)
+
+
+def call_lines(text: bytes, names: Iterable[str]) -> list[int]:
+    """The lines of `text` that call one of `names` (`create_task(`, not
+    `Task[...]` in an annotation), sorted."""
+    alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
+    pattern = re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+    lines: list[int] = []
+    line, counted = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count(b"\n", counted, match.start())
+        counted = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _local_aliases(tree: MypyFile, names: set[str]) -> Iterator[str]:
+    """`from asyncio import create_task as spawn`, `spawn = asyncio.create_task`."""
+    for node in tree.imports:
+        if isinstance(node, ImportFrom):
+            yield from (alias for name, alias in node.names if alias and name in names)
+    for stmt in tree.defs:
+        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, (NameExpr, MemberExpr)):
+            if stmt.rvalue.name in names:
+                yield from (lvalue.name for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr))
+
+
+def source_of(tree: MypyFile) -> bytes | None:
+    """The module's source as mypy read it from disk, or None (`mypy -c`, gone)."""
+    try:
+        with open(tree.path, "rb") as source:
+            return source.read()
+    except (OSError, ValueError):
+        return None
+
+
+def unchecked_functions(tree: MypyFile, lines: Sequence[int] | None = None) -> Iterator[FuncDef]:
+    """The functions mypy checks without types: unannotated ones, nested or not
+    (with `lines`, those that span one of them)."""
+    for stmt in statements(
+        tree.defs, into_functions=True, into_classes=True, reachable_only=True, lines=lines
+    ):
         func = stmt.func if isinstance(stmt, Decorator) else stmt
         if isinstance(func, FuncDef) and func.is_dynamic() and not _compat.is_mypy_only(func):
             yield func
@@ -179,7 +232,7 @@ class _Judge:
     def spawner(self, call: CallExpr) -> Spawner | None:
         callee = call.callee
         if isinstance(callee, RefExpr) and callee.fullname:
-            return self._function(call, callee.fullname)
+            return self._function(call, callee.fullname, callee.node)
         if not isinstance(callee, MemberExpr):
             return None
         route = self.knows.routes.get(callee.name)
@@ -193,10 +246,15 @@ class _Judge:
             return route.spawner._replace(display=display)
         return unknown_receiver(display)
 
-    def _function(self, call: CallExpr, fullname: str) -> Spawner | None:
+    def _function(self, call: CallExpr, fullname: str, node: SymbolNode | None) -> Spawner | None:
         self.depend(fullname)  # another module's function may become `f = create_task`
         spawner = self.knows.functions.get(fullname)
-        if spawner is None:
+        if spawner is None and isinstance(node, Var) and fullname == f"{self.tree.fullname}.{node.name}":
+            # `spawn = asyncio.create_task` here: mypy has not typed it yet.
+            values = _assigned_values(self.tree.defs, node.name) or []
+            targets = {value.fullname if isinstance(value, RefExpr) else "" for value in values}
+            spawner = self.knows.functions.get(targets.pop()) if len(targets) == 1 else None
+        elif spawner is None:
             target = self.knows.alias_target(fullname)
             if target is not None:
                 spawner = self.knows.functions.get(target)

@@ -231,11 +231,17 @@ def module_name(case: Case) -> str:
     return "case_" + re.sub(r"\W", "_", case.name)
 
 
-def run_sources(sources: dict[str, str], flags: list[str], cache_dir: Path) -> Run:
+#: The plugin without its scan of unannotated functions (plugin/unchecked.py).
+WITHOUT_SCAN: Final = "\n[mypy_dangling_tasks]\ncheck_unannotated = false\n"
+
+
+def run_sources(
+    sources: dict[str, str], flags: list[str], cache_dir: Path, config: str = DEFAULT_CONFIG
+) -> Run:
     """Modules (file name -> text) checked together in one mypy call, plugin enabled."""
     with tempfile.TemporaryDirectory(prefix="dangling-batch-") as tmp:
         root = Path(tmp)
-        (root / "mypy.ini").write_text(DEFAULT_CONFIG, encoding="utf-8")
+        (root / "mypy.ini").write_text(config, encoding="utf-8")
         for name, text in sources.items():
             (root / name).write_text(text, encoding="utf-8")
         return run_mypy(
@@ -243,10 +249,12 @@ def run_sources(sources: dict[str, str], flags: list[str], cache_dir: Path) -> R
         )
 
 
-def run_batch(cases: Iterable[Case], flags: list[str], cache_dir: Path) -> dict[str, Run]:
+def run_batch(
+    cases: Iterable[Case], flags: list[str], cache_dir: Path, config: str = DEFAULT_CONFIG
+) -> dict[str, Run]:
     """Run cases without extra files in one mypy call; results per case name."""
     files = {f"{module_name(case)}.py": case for case in cases}
-    run = run_sources({name: case.main for name, case in files.items()}, flags, cache_dir)
+    run = run_sources({name: case.main for name, case in files.items()}, flags, cache_dir, config)
     return {
         case.name: Run(
             run.stdout,
