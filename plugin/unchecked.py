@@ -17,7 +17,6 @@ unchanged; dmypy re-checks a module's top level on its own and keeps it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -166,14 +165,25 @@ def spawner_lines(tree: MypyFile, knows: Knowledge) -> list[int] | None:
 
 def call_lines(text: bytes, names: Iterable[str]) -> list[int]:
     """The lines of `text` that call one of `names` (`create_task(`, not
-    `Task[...]` in an annotation), sorted."""
-    alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
-    pattern = re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+    `Task[...]` in an annotation), sorted.  Plain substring search: a regular
+    expression that starts with an alternation tries it at every byte."""
+    found: list[int] = []
+    for name in names:
+        word = name.encode()
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            before = text[start - 1 : start] if start else b" "
+            called = text[end : end + 80].lstrip().startswith(b"(")
+            if called and not (before.isalnum() or before == b"_"):
+                found.append(start)
+            start = text.find(word, end)
+    found.sort()
     lines: list[int] = []
     line, counted = 1, 0
-    for match in pattern.finditer(text):
-        line += text.count(b"\n", counted, match.start())
-        counted = match.start()
+    for position in found:
+        line += text.count(b"\n", counted, position)
+        counted = position
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
