@@ -156,7 +156,8 @@ def subexpressions(node: Node) -> list[Expression] | None:
     except ImportError:  # pragma: no cover - depends on the mypy release
         _missing("mypy.server.subexpr.get_subexpressions")
         return None
-    return list(get_subexpressions(node))
+    found: list[Expression] = get_subexpressions(node)
+    return found
 
 
 def lookup_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:

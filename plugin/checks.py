@@ -30,7 +30,15 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import AnyType, Type, UnionType, get_proper_type
 
 from . import _compat, errorcodes
-from .positions import PENDING_AFTER_WAIT, Drop, IndexCache, ScopeIndex, dropped_in_lambda
+from .positions import (
+    PENDING_AFTER_WAIT,
+    Drop,
+    IndexCache,
+    ScopeIndex,
+    create_task_argument,
+    dropped_in_lambda,
+    returned_value,
+)
 from .names import CREATE_TASK_METHOD, EVENT_LOOP
 from .spawners import MethodRoute, Spawner, unknown_receiver
 from .syntax import display_of, says_loop, spans_one_of
@@ -128,14 +136,12 @@ def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: K
     infos = class_infos(ctx.type)
     if any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
         return ctx.default_return_type
-    may_be_anything = _receiver_may_be_anything(ctx)
+    if _receiver_may_be_anything(ctx):
+        if route.registrar is None:
+            # `loop = loop or asyncio.get_event_loop()`: a loop, or an object of unknown type.
+            _report_loop_or_any(ctx, route, infos, knows)
+        return ctx.default_return_type
     display = _method_display(infos, method)
-    if may_be_anything and route.registrar is None:
-        # `loop = loop or asyncio.get_event_loop()`: a loop, or an object of unknown type.
-        _report_unknown_receiver(ctx, route, infos, knows)
-        return ctx.default_return_type
-    if may_be_anything:
-        return ctx.default_return_type
     if route.registrar is not None and all_have_base(infos, route.registrar.owners):
         if route.registrar.callback < len(ctx.args):
             callbacks = ctx.args[route.registrar.callback]
@@ -154,7 +160,7 @@ def method_hook(ctx: MethodContext, *, method: str, route: MethodRoute, knows: K
     return ctx.default_return_type
 
 
-def _report_unknown_receiver(
+def _report_loop_or_any(
     ctx: MethodContext, route: MethodRoute, infos: Sequence[TypeInfo] | None, knows: Knowledge
 ) -> None:
     """A create_task whose receiver is a union of event loops and Any."""
@@ -211,7 +217,9 @@ class Reporter:
             return
         scope = self._scope(api)
         if isinstance(scope, LambdaExpr):
-            call = _returned_spawn_call(scope, argument)
+            value = returned_value(scope)
+            spawns = isinstance(value, CallExpr) and create_task_argument(value) is argument
+            call = value if isinstance(value, CallExpr) and spawns else None
             found = dropped_in_lambda(scope).get(call) if call is not None else None
             drop = found._replace(in_lambda=scope) if found is not None else None
         else:
@@ -384,21 +392,6 @@ def _spawner_reference(
         if all_have_base(infos, route.spawner_owners):
             if not any_has_base(infos, (*knows.retaining, *route.retaining_owners)):
                 return route.spawner._replace(display=_method_display(infos, callback.name))
-    return None
-
-
-def _returned_spawn_call(lambda_expr: LambdaExpr, argument: CallExpr) -> CallExpr | None:
-    """`lambda: x.create_task(argument)`: that call."""
-    body = lambda_expr.body.body
-    value = getattr(body[-1], "expr", None) if body else None
-    if (
-        isinstance(value, CallExpr)
-        and isinstance(value.callee, MemberExpr)
-        and value.callee.name == CREATE_TASK_METHOD
-        and value.args
-        and value.args[0] is argument
-    ):
-        return value
     return None
 
 

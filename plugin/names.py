@@ -17,11 +17,6 @@ CONCURRENT_FUTURE: Final = "concurrent.futures._base.Future"
 
 EVENT_LOOP: Final = "asyncio.events.AbstractEventLoop"
 CREATE_TASK_METHOD: Final = "create_task"
-#: Methods of a loop that call a callback and throw its result away.
-LOOP_REGISTRARS: Final = frozenset(
-    {"call_soon", "call_soon_threadsafe", "call_later", "call_at", "add_signal_handler",
-     "add_reader", "add_writer"}
-)
 #: Functions that return an event loop (unannotated code: evidence of a loop).
 LOOP_GETTERS: Final = frozenset(
     f"{module}.{function}"

@@ -64,7 +64,6 @@ from .names import (
     CREATE_TASK_METHOD,
     LOCAL_NON_RETAINING_METHODS,
     LOCALS_INTROSPECTION,
-    LOOP_REGISTRARS,
     NON_RETAINING_METHODS,
     WAIT,
     WAIT_RETURN_WHEN_CONSTANTS,
@@ -73,6 +72,7 @@ from .names import (
     WAIT_TASKS_PARAMETER,
     WAIT_TIMEOUT_PARAMETER,
 )
+from .spawners import LOOP_REGISTRARS
 from .syntax import statements
 
 Scope = Union[MypyFile, FuncItem]
@@ -163,14 +163,11 @@ class ScopeIndex:
     def spawn_call_of(self, argument: Expression) -> CallExpr | None:
         """The dropped `x.create_task(argument)` call, if `argument` is its coroutine."""
         if self._spawn_calls is None:
-            self._spawn_calls = {
-                call.args[0]: call
-                for call in self.drops
-                if isinstance(call, CallExpr)
-                and isinstance(call.callee, MemberExpr)
-                and call.callee.name == CREATE_TASK_METHOD
-                and call.args
-            }
+            self._spawn_calls = {}
+            for call in self.drops:
+                coroutine = create_task_argument(call)
+                if coroutine is not None and isinstance(call, CallExpr):
+                    self._spawn_calls[coroutine] = call
         return self._spawn_calls.get(argument)
 
     def drop_of(self, call: Expression) -> Drop | None:
@@ -366,12 +363,29 @@ class IndexCache:
 def dropped_in_lambda(lambda_expr: LambdaExpr) -> dict[Expression, Drop]:
     """Calls whose value is lost when the lambda's result is thrown away."""
     indexer = _Indexer(in_function=False)
-    body = lambda_expr.body.body
-    if body:
-        expr = getattr(body[-1], "expr", None)
-        if isinstance(expr, Expression):
-            indexer.value(expr, DISCARDED)
+    value = returned_value(lambda_expr)
+    if value is not None:
+        indexer.value(value, DISCARDED)
     return indexer.drops
+
+
+def returned_value(lambda_expr: LambdaExpr) -> Expression | None:
+    """The expression a lambda returns."""
+    body = lambda_expr.body.body
+    expr = getattr(body[-1], "expr", None) if body else None
+    return expr if isinstance(expr, Expression) else None
+
+
+def create_task_argument(expr: Expression) -> Expression | None:
+    """`argument` of `x.create_task(argument, ...)`."""
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name == CREATE_TASK_METHOD
+        and expr.args
+    ):
+        return expr.args[0]
+    return None
 
 
 def is_underscore(name: str) -> bool:

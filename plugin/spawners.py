@@ -112,6 +112,14 @@ METHODS: Final[Mapping[str, MethodRoute]] = {
 }
 
 
+#: Methods of a loop that call a callback and throw its result away.
+LOOP_REGISTRARS: Final = frozenset(
+    name
+    for name, route in METHODS.items()
+    if route.registrar is not None and EVENT_LOOP in route.registrar.owners
+)
+
+
 def unknown_receiver(display: str) -> Spawner:
     """create_task on a receiver of unknown type that a name or an assignment says is a loop."""
     return Spawner(

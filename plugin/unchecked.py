@@ -318,15 +318,13 @@ class _Judge:
             return True
         if not isinstance(node.type, CallableType):  # unannotated: returns anything
             return None
-        wraps = wrapping_of(node.type.ret_type, ARG_POS)
-        return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
+        return _makes_a_task(node.type.ret_type)
 
     def _value_makes_coroutine(self, expr: NameExpr | MemberExpr, depth: int) -> bool | None:
         """A name's value: its declared type, else what a local is assigned."""
         declared = self._own_member(expr) if isinstance(expr, MemberExpr) else expr.node
         if isinstance(declared, Var) and declared.type is not None and not declared.is_inferred:
-            wraps = wrapping_of(declared.type, ARG_POS)
-            return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
+            return _makes_a_task(declared.type)
         # An attribute or a global is typed where it is assigned: not judged here.
         if not isinstance(expr, NameExpr) or expr.kind != LDEF or not isinstance(declared, Var):
             return False
@@ -393,6 +391,13 @@ class _Judge:
         if owner and owner != info.fullname:
             self.depend(symbol.node.fullname)
         return symbol.node
+
+
+def _makes_a_task(typ: Type) -> bool | None:
+    """A value of this declared type handed to ensure_future: a new task (True),
+    unknown (None, `Any`), or not new work (False)."""
+    wraps = wrapping_of(typ, ARG_POS)
+    return True if wraps is Wraps.NEW_TASK else None if wraps is Wraps.UNKNOWN else False
 
 
 def _loop_instance(infos: list[TypeInfo], knows: Knowledge) -> _Receiver | None:
