@@ -24,8 +24,13 @@ from typing import Final, TypeVar
 from mypy.errors import CompileError
 from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, Node, TypeInfo
 from mypy.options import Options
-from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
-from mypy.types import Type
+from mypy.plugin import (
+    CheckerPluginInterface,
+    FunctionContext,
+    MethodContext,
+    TypeAnalyzerPluginInterface,
+)
+from mypy.types import Type, UnboundType
 from mypy.version import __version__ as MYPY_VERSION
 
 from . import _version_tuple
@@ -284,17 +289,82 @@ def depend_on(api: CheckerPluginInterface, fullnames: Sequence[str]) -> None:
     if not fullnames:
         return
     tree = current_tree(api)
-    deps = getattr(tree, "alias_deps", None)
-    if tree is None or not isinstance(deps, dict):
-        _missing("MypyFile.alias_deps")
+    if tree is None:
         return
     target = tree.fullname
     for node in scope_stack(api):  # the outermost function: dmypy's target
         if isinstance(node, FuncItem) and not isinstance(node, LambdaExpr):
             target = getattr(node, "fullname", "") or target
             break
+    depend_on_in(tree, target, fullnames)
+
+
+def depend_on_in(tree: MypyFile, target: str, fullnames: Sequence[str]) -> None:
+    """Make dmypy process `target` of `tree` again when one of `fullnames` changes."""
+    if not fullnames:
+        return
+    deps = getattr(tree, "alias_deps", None)
+    if not isinstance(deps, dict):
+        _missing("MypyFile.alias_deps")
+        return
     known = deps.get(target)
     if known is None:
         deps[target] = known = set()
     if isinstance(known, set):
         known.update(fullnames)
+
+
+def add_module_ref(api: CheckerPluginInterface, module: str) -> None:
+    """Make the module being checked depend on `module` in mypy's cache.
+
+    mypy re-checks a cached module when the interface of a module it
+    depends on changes; the modules it imports are its dependencies, and
+    so are those the checker adds to `module_refs` (the module of a name
+    reached through an attribute or a re-export).
+    """
+    refs = getattr(api, "module_refs", None)
+    if not isinstance(refs, set):
+        _missing("TypeChecker.module_refs")
+        return
+    refs.add(module)
+
+
+# -- the semantic analyzer ------------------------------------------------------
+
+#: After every patch of mypy's own.
+LAST_PATCH: Final = 100
+
+
+def schedule_after_analysis(
+    type_api: object, patch: Callable[[MypyFile], None], scheduled: dict[str, object]
+) -> None:
+    """Run `patch(module)` once the semantic analyzer has analysed the
+    module whose annotation `type_api` (a type analyzer) is reading, and the
+    rest of its import cycle.
+
+    Once per analysis: `scheduled` maps each module to the analyzer's list
+    of patches it was last scheduled into.
+    """
+    analyzer = getattr(type_api, "api", None)
+    tree = getattr(analyzer, "cur_mod_node", None)
+    patches = getattr(analyzer, "patches", None)
+    schedule = getattr(analyzer, "schedule_patch", None)
+    if not isinstance(tree, MypyFile) or not isinstance(patches, list) or schedule is None:
+        _missing("SemanticAnalyzer.cur_mod_node, .patches and .schedule_patch")
+        return
+    if scheduled.get(tree.fullname) is patches:
+        return
+    scheduled[tree.fullname] = patches
+    schedule(LAST_PATCH, lambda: patch(tree))
+
+
+def analyze_unbound(type_api: TypeAnalyzerPluginInterface, typ: UnboundType) -> Type:
+    """What mypy makes of `typ` (an annotation whose hook is calling this,
+    with its hook turned off): the type analyzer would make an implicit
+    Optional of it, so that is left to the analyzer's caller."""
+    optional = typ.optional
+    typ.optional = False
+    try:
+        return type_api.analyze_type(typ)
+    finally:
+        typ.optional = optional

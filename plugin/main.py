@@ -17,13 +17,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, MypyFile, SymbolTableNode, Var
+from mypy.nodes import CallExpr, MypyFile, SymbolTableNode, TypeInfo, Var
 from mypy.options import Options
-from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
-from mypy.types import Type
+from mypy.plugin import (
+    AnalyzeTypeContext,
+    FunctionContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import Instance, Type
 
 from . import __version__, _compat, config, errorcodes
-from .names import ANCHOR_FULLNAME, SELF_RETAINING_CLASSES
+from .names import ANCHOR_FULLNAME, SELF_RETAINING_CLASSES, TASK_CLASSES
 from .spawners import MethodRoute, Spawner, function_spawners, method_routes
 from .typeops import (
     alias_target,
@@ -89,6 +95,14 @@ class DanglingTasksPlugin(Plugin):
             and not getattr(options, "num_workers", 0)
             and not options.mypyc
         )
+        # Verdicts on wrappers, written into each module's names for the
+        # modules that import it (wrappers.export_verdicts); mypyc would
+        # compile them into the module.
+        self._export_verdicts = not options.mypyc
+        # Module -> the semantic analyzer's patch list its export went into.
+        self._exports: dict[str, object] = {}
+        # Set while the plugin has mypy analyse a Task annotation itself.
+        self._analysing_task = False
 
     # -- mypy's questions --------------------------------------------------
 
@@ -102,6 +116,14 @@ class DanglingTasksPlugin(Plugin):
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         return self._guard.run([], self._parsed, file)
+
+    def get_type_analyze_hook(
+        self, fullname: str
+    ) -> Callable[[AnalyzeTypeContext], Type] | None:
+        # A module that names Task in an annotation may define a wrapper.
+        if fullname in TASK_CLASSES and self._export_verdicts and not self._analysing_task:
+            return self._task_annotation
+        return None
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
         if fullname in self._function_hooks:
@@ -138,6 +160,31 @@ class DanglingTasksPlugin(Plugin):
             # mypy parses it anew, with its anchor (unchecked.anchor_hook).
             data["rescan"] = True
         return data
+
+    def _task_annotation(self, ctx: AnalyzeTypeContext) -> Type:
+        """A Task annotation: the module's wrappers get a verdict once mypy
+        has analysed it; mypy analyses the annotation as it would without
+        the plugin."""
+        self._guard.run(
+            None, _compat.schedule_after_analysis, ctx.api, self._export, self._exports
+        )
+        self._analysing_task = True
+        try:
+            return _compat.analyze_unbound(ctx.api, ctx.type)
+        finally:
+            self._analysing_task = False
+
+    def _export(self, tree: MypyFile) -> None:
+        self._guard.run(None, self._export_wrapper_verdicts, tree)
+
+    def _export_wrapper_verdicts(self, tree: MypyFile) -> None:
+        symbol = self._lookup("builtins.str")
+        info = symbol.node if symbol is not None else None
+        if tree.is_stub or not isinstance(info, TypeInfo):
+            return
+        from . import wrappers
+
+        wrappers.export_verdicts(self._new_wrapper_analysis(), tree, Instance(info, []))
 
     def _parsed(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module's syntax and meaning may have changed: forget every answer.
@@ -236,7 +283,7 @@ class DanglingTasksPlugin(Plugin):
         """Is `fullname` declared to return a Task (and not configured to keep it)?
 
         "wrapper" if it may be a pass-through wrapper, a function or method
-        with a body in a checked module; "task" for any other, which only
+        of a checked module; "task" for any other, which only
         unused-task judges; "coroutine" for an `async def` of a checked
         module, whose call may be handed to a receiver typed Any, which gets
         no hook of its own.  `name` is the function, or the method's class;
@@ -255,9 +302,7 @@ class DanglingTasksPlugin(Plugin):
             if checked is not None and is_coroutine_function(self._lookup, fullname, symbol):
                 return "coroutine"
             return None
-        if checked is not None and self._defined_in(checked, fullname):
-            return "wrapper"
-        return "task"
+        return "wrapper" if checked is not None else "task"
 
     # -- building hooks ------------------------------------------------------
 
@@ -298,13 +343,16 @@ class DanglingTasksPlugin(Plugin):
         Made, and wrappers.py loaded, on the first function declared to return
         a Task: many programs have none."""
         if self._wrappers is None:
-            from . import wrappers
-
-            names = wrappers.SpawnerNames(
-                self._functions, self._method_routes(), self._retaining_classes()
-            )
-            self._wrappers = wrappers.WrapperAnalysis(names, self._lookup, self._unused_task)
+            self._wrappers = self._new_wrapper_analysis()
         return self._wrappers
+
+    def _new_wrapper_analysis(self) -> WrapperAnalysis:
+        from . import wrappers
+
+        names = wrappers.SpawnerNames(
+            self._functions, self._method_routes(), self._retaining_classes()
+        )
+        return wrappers.WrapperAnalysis(names, self._lookup, self._unused_task, self._module_of)
 
     def _retaining_classes(self) -> tuple[str, ...]:
         return (*SELF_RETAINING_CLASSES, *self._config.self_retaining)
@@ -327,16 +375,6 @@ class DanglingTasksPlugin(Plugin):
 
     def _has_base(self, owner: str, bases: tuple[str, ...]) -> bool:
         return bool(bases) and class_has_base(self._lookup, owner, bases)
-
-    def _defined_in(self, tree: MypyFile, fullname: str) -> bool:
-        """Does the checked module `tree` define the function or method `fullname`
-        with a body?  Read from its syntax (an inherited method by its bare name);
-        asked only about functions declared to return a Task, so few modules are
-        ever read."""
-        from .wrappers import defined_functions
-
-        functions, methods = defined_functions(tree)  # remembered per module
-        return fullname in functions or fullname.rpartition(".")[2] in methods
 
     def _module_of(self, fullname: str) -> MypyFile | None:
         """The module that defines the function or method `fullname`, if mypy has it.

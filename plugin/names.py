@@ -90,3 +90,7 @@ WRAPPER_TRANSPARENT_DECORATORS: Final = frozenset({"builtins.staticmethod", "bui
 #: A method of a string literal: it cannot be shadowed and needs no analysis.
 ANCHOR_METHOD: Final = "isprintable"
 ANCHOR_FULLNAME: Final = "builtins.str." + ANCHOR_METHOD
+
+#: The names of the variables that hold the verdicts on a module's wrappers
+#: in its interface (wrappers.py): `@dangling_task@Pool@start`.
+VERDICT_PREFIX: Final = "@dangling_task@"

@@ -7,25 +7,35 @@ local holding one that the function only calls non-retaining methods on) is
 judged a wrapper; one that keeps the task anywhere (a set, `self`, another
 call) is not, and is then not reported by unused-task either.
 
-The verdict is read from the wrapper's body, so it is only given when the
-wrapper is defined in the module being checked: mypy's incremental cache and
-dmypy re-check a module when its own source changes, but not when only the
-body of a function in another module changes.  Everything the verdict reads
-besides that module's own source is part of another module's interface
-(declared signatures and attribute types, the plugin's configuration), which
-both re-check on.  Declared types only: an inferred attribute type depends on
-the order in which mypy checks the module's functions.
+The verdict is read from the wrapper's body.  In the module being checked
+it is judged there and then, once per function and checker pass, for a call
+whose value is dropped.  A wrapper of another module is judged when mypy
+analyses that module (`export_verdicts`): the verdict becomes a hidden
+variable of the module, `@dangling_task@spawn: Literal["function
+asyncio.tasks.create_task"]`, so it is part of the module's interface.
+mypy's incremental cache and dmypy re-check a module when its own source
+changes or when the interface of a module it depends on changes, not when
+only a function body elsewhere changes: a verdict kept in the interface
+changes with the body it was read from.  The caller depends on the
+variable (`depend_on`, `add_module_ref`), whether it exists or not.  A
+wrapper that hands back another module's wrapper records only that name
+(`via`); the caller follows the chain, so no verdict depends on the order
+in which mypy analyses the modules of an import cycle.
 
-The analysis runs only for a call whose value is dropped, once per function
-and checker pass.
+Everything a verdict reads besides its module's own source is part of
+another module's interface (declared signatures and attribute types, the
+plugin's configuration), which both re-check on.  Declared types only: an
+inferred attribute type depends on the order in which mypy checks the
+module's functions, and is not known when a module is analysed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple, Union
+from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
+    GDEF,
     AssignmentStmt,
     CallExpr,
     Decorator,
@@ -45,12 +55,14 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import CallableType, Instance, Type, get_proper_type
+from mypy.types import CallableType, Instance, LiteralType, Type, UnboundType, get_proper_type
 
 from . import _compat, errorcodes
 from .names import (
     LOCALS_INTROSPECTION,
     NON_RETAINING_METHODS,
+    TASK_CLASSES,
+    VERDICT_PREFIX,
     WRAPPER_TRANSPARENT_DECORATORS,
 )
 from .syntax import statements
@@ -61,17 +73,29 @@ Callee = Union[FuncDef, Decorator]
 
 
 class Verdict(NamedTuple):
-    """`through`: the spawner a pass-through wrapper hands on; `keeps`: a
+    """`through`: the spawner a pass-through wrapper hands on, and `origin`,
+    how the verdict names it in a module's interface (`encode`); `keeps`: a
     function whose returned tasks are all fresh and also kept elsewhere;
-    `read`: the declarations of other modules the verdict was read from."""
+    `via`: while a module is analysed, the verdict variable of another
+    module's wrapper whose task this one hands on; `read`: the declarations
+    of other modules the verdict was read from."""
 
     through: Spawner | None = None
     keeps: bool = False
     read: frozenset[str] = frozenset()
+    origin: str = ""
+    via: str = ""
+
+    @property
+    def hands_on(self) -> bool:
+        """A fresh task, not kept here: a spawner's, or another module's wrapper's."""
+        return self.through is not None or bool(self.via)
 
 
 UNKNOWN = Verdict()
 KEEPS = Verdict(keeps=True)
+#: A chain of wrappers across modules longer than this is not followed.
+LONGEST_CHAIN: Final = 16
 
 
 class SpawnerNames(NamedTuple):
@@ -92,20 +116,61 @@ class SpawnerNames(NamedTuple):
             return None
         return spawner
 
+    def decode(self, value: str) -> Verdict:
+        """The verdict a module's interface holds as `value` (see `encode`)."""
+        kind, _, rest = value.partition(" ")
+        if kind == KEEPS_VALUE:
+            return KEEPS
+        if kind == VIA:
+            return Verdict(via=rest)
+        if kind == FUNCTION:
+            spawner = self.function(rest)
+        elif kind == METHOD:
+            method, _, display = rest.partition(" ")
+            route = self.routes.get(method)
+            spawner = route.spawner if route is not None else None
+            spawner = spawner._replace(display=display) if spawner is not None else None
+        else:
+            spawner = None
+        return Verdict(through=spawner, origin=value) if spawner is not None else UNKNOWN
+
+
+FUNCTION: Final = "function"
+METHOD: Final = "method"
+VIA: Final = "via"
+KEEPS_VALUE: Final = "keeps"
+
+
+def encode(verdict: Verdict) -> str | None:
+    """How `verdict` is kept in its module's interface; None for no verdict."""
+    if verdict.keeps:
+        return KEEPS_VALUE
+    if verdict.via:
+        return f"{VIA} {verdict.via}"
+    return verdict.origin if verdict.through is not None else None
+
 
 class WrapperAnalysis:
-    """Verdicts on the functions of the module being checked, one checker pass at a time.
+    """Verdicts on the functions of one module: the module being checked, one
+    checker pass at a time, or (`export_verdicts`) the module being analysed.
 
     The cache is dropped when the checker changes: a new module, or a new pass
     over the same module (dmypy re-checks a module with a new checker), so a
     verdict never outlives the declarations it was read from.
     """
 
-    def __init__(self, names: SpawnerNames, lookup: Lookup, unused_task: bool) -> None:
+    def __init__(
+        self,
+        names: SpawnerNames,
+        lookup: Lookup,
+        unused_task: bool,
+        module_of: Callable[[str], MypyFile | None],
+    ) -> None:
         self._names = names
         self._lookup = lookup
         self._unused_task = unused_task
-        self._checker: object = None
+        self._module_of = module_of
+        self._checker: CheckerPluginInterface | None = None
         self._tree: MypyFile | None = None
         self._local: set[FuncDef] | None = None
         self._verdicts: dict[FuncDef, Verdict] = {}
@@ -139,21 +204,57 @@ class WrapperAnalysis:
     def verdict(
         self, api: CheckerPluginInterface, callee: Callee | None
     ) -> Verdict:
-        """The verdict on `callee`, if it is a function of the module being checked."""
+        """The verdict on `callee`, a function of the checked program."""
         tree = _compat.current_tree(api)
         if tree is None or callee is None:
             return UNKNOWN
         if api is not self._checker or tree is not self._tree:
             self._checker = api
-            self._tree = tree
-            self._local = None
-            self._verdicts = {}
+            self._start(tree)
         func = _plain_function(callee)
-        if func is None or func not in self._local_functions(tree):
+        if func is None:
             return UNKNOWN
-        verdict = self._judge(func)
+        if func in self._local_functions(tree):
+            verdict = self._judge(func)
+        else:
+            verdict = self._foreign(func)
         _compat.depend_on(api, sorted(verdict.read))
         return verdict
+
+    def export(self, tree: MypyFile) -> dict[str, tuple[FuncDef, str]]:
+        """Verdicts on the wrappers `tree` defines, by the name of their
+        variable: the function and the verdict's value (`encode`).
+
+        Called when mypy has analysed the module, before any module is
+        checked: only a function whose return annotation names `Task` is
+        judged, so that every new analysis of it calls the plugin again
+        (see `DanglingTasksPlugin.get_type_analyze_hook`).
+        """
+        self._checker = None
+        self._start(tree)
+        exported: dict[str, tuple[FuncDef, str]] = {}
+        clashes: set[str] = set()
+        self._local_functions(tree)
+        for func in _functions_of(tree.defs):  # in order: the module's interface is stable
+            if not _annotated_task(func):
+                continue
+            value = encode(self._judge(func))
+            name = verdict_name(tree.fullname, func.fullname)
+            if name in exported or name in clashes:
+                clashes.add(name)  # a function defined twice: no verdict
+                exported.pop(name, None)
+            elif value is not None:
+                exported[name] = (func, value)
+        return exported
+
+    def read_of(self, func: FuncDef) -> frozenset[str]:
+        """What `export` read of other modules for `func`'s verdict."""
+        return self._verdicts.get(func, UNKNOWN).read
+
+    def _start(self, tree: MypyFile) -> None:
+        self._tree = tree
+        self._local = None
+        self._verdicts = {}
 
     def _local_functions(self, tree: MypyFile) -> set[FuncDef]:
         if self._local is None:
@@ -184,32 +285,39 @@ class WrapperAnalysis:
         returns = list(_returns(func.body.body))
         if not returns:
             return UNKNOWN
-        through: Spawner | None = None
+        handed_on: list[Verdict] = []
         kept = 0
         for value in returns:
             if isinstance(value, CallExpr):
-                spawner = self._spawner_of(value, func)
-                if spawner is None:
+                source = self._source_of(value, func)
+                if source.keeps:
+                    kept += 1
+                    continue
+                if not source.hands_on:
                     return UNKNOWN
             elif isinstance(value, NameExpr):
                 local = self._local_verdict(func, value.name)
                 if local is None:
                     return UNKNOWN
-                spawner, keeps = local
+                source, keeps = local
                 if keeps:
                     kept += 1
                     continue
             else:
                 return UNKNOWN
-            through = through or spawner
+            handed_on.append(source)
         if kept == len(returns):
             return KEEPS
         if kept:
             return UNKNOWN
-        return Verdict(through=through)
+        vias = {source.via for source in handed_on}
+        if vias == {""}:
+            return handed_on[0]
+        # Another module's wrapper on every path, the same one: its verdict is this one's.
+        return Verdict(via=vias.pop()) if len(vias) == 1 and "" not in vias else UNKNOWN
 
-    def _local_verdict(self, func: FuncDef, name: str) -> tuple[Spawner, bool] | None:
-        """`t = spawner(...)` ... `return t`: (spawner, whether `t` is kept), or None."""
+    def _local_verdict(self, func: FuncDef, name: str) -> tuple[Verdict, bool] | None:
+        """`t = spawner(...)` ... `return t`: (what made `t`, whether `t` is kept), or None."""
         own = list(_own_statements(func.body.body))
         if any(
             isinstance(stmt, (GlobalDecl, NonlocalDecl)) and name in stmt.names
@@ -226,14 +334,16 @@ class WrapperAnalysis:
         ]
         if len(assignments) != 1 or not isinstance(assignments[0].rvalue, CallExpr):
             return None
-        spawner = self._spawner_of(assignments[0].rvalue, func)
-        if spawner is None:
+        source = self._source_of(assignments[0].rvalue, func)
+        if source.keeps:
+            return source, True
+        if not source.hands_on:
             return None
         names = _compat.name_expressions(func.body)
         if names is None:
             return None
         if not LOCALS_INTROSPECTION.isdisjoint(expr.name for expr in names):
-            return spawner, True
+            return source, True
         accounted = 1  # the assignment's target
         for stmt in own:
             if isinstance(stmt, ReturnStmt):
@@ -241,17 +351,19 @@ class WrapperAnalysis:
             elif isinstance(stmt, ExpressionStmt) and _is_non_retaining_call(stmt.expr, name):
                 accounted += 1
         occurrences = sum(1 for expr in names if expr.name == name)
-        return spawner, occurrences != accounted
+        return source, occurrences != accounted
 
-    def _spawner_of(self, call: CallExpr, func: FuncDef) -> Spawner | None:
-        """The spawner whose fresh task `call` hands back, judged from declarations only."""
+    def _source_of(self, call: CallExpr, func: FuncDef) -> Verdict:
+        """The spawner or wrapper whose fresh task `call` hands back (KEEPS
+        for a wrapper that keeps it), judged from declarations only; UNKNOWN
+        for anything else."""
         callee = call.callee
         names = self._names
         if isinstance(callee, RefExpr):
             target = callee.fullname
             spawner = names.function(target) if target else None
             if spawner is not None:
-                return spawner
+                return Verdict(through=spawner, origin=f"{FUNCTION} {target}")
             node = callee.node
             if isinstance(node, Var) and target and self._tree is not None:
                 self._note_read(target)
@@ -260,18 +372,18 @@ class WrapperAnalysis:
                 alias = alias_target(symbol, self._noted_lookup)
                 spawner = names.function(alias) if alias is not None else None
                 if spawner is not None:
-                    return spawner
-            if isinstance(node, (FuncDef, Decorator)) and not isinstance(callee, MemberExpr):
-                return self._through_local(node)
+                    return Verdict(through=spawner, origin=f"{FUNCTION} {alias}")
+            if isinstance(node, (FuncDef, Decorator)) and _is_function_name(callee):
+                return self._wrapper(node)
         if isinstance(callee, MemberExpr):
             receiver = _declared_type(callee.expr, func, self._note_read)
-            info = receiver.type if isinstance(receiver, Instance) else None
+            info = self._current(receiver.type) if isinstance(receiver, Instance) else None
             if info is None and isinstance(callee.expr, RefExpr):
                 # `Pool.start(...)` on the class itself.
                 owner = callee.expr.node
                 info = owner if isinstance(owner, TypeInfo) else None
             if info is None:
-                return None
+                return UNKNOWN
             self._note_read(info.fullname)
             route = names.routes.get(callee.name)
             if (
@@ -280,12 +392,23 @@ class WrapperAnalysis:
                 and has_any_base(info, route.spawner_owners)
             ):
                 if has_any_base(info, (*names.retaining, *route.retaining_owners)):
-                    return None
-                return route.spawner._replace(display=f"{info.name}.{callee.name}")
+                    return UNKNOWN
+                display = f"{info.name}.{callee.name}"
+                return Verdict(
+                    through=route.spawner._replace(display=display),
+                    origin=f"{METHOD} {callee.name} {display}",
+                )
             method = inherited_method(info, callee.name)
             if isinstance(method, (FuncDef, Decorator)):
-                return self._through_local(method)
-        return None
+                return self._wrapper(method)
+        return UNKNOWN
+
+    def _current(self, info: TypeInfo) -> TypeInfo:
+        """The class as mypy knows it now: dmypy's new analysis of a module's
+        top level makes new classes, which a declared type may not name yet."""
+        symbol = self._lookup(info.fullname)
+        node = symbol.node if symbol is not None else None
+        return node if isinstance(node, TypeInfo) else info
 
     def _noted_lookup(self, fullname: str) -> SymbolTableNode | None:
         self._note_read(fullname)
@@ -295,13 +418,104 @@ class WrapperAnalysis:
         if self._tree is not None and not fullname.startswith(self._tree.fullname + "."):
             self._reads.add(fullname)
 
-    def _through_local(self, node: Callee) -> Spawner | None:
+    def _wrapper(self, node: Callee) -> Verdict:
+        """The verdict on a function the wrapper calls, if it hands on or keeps a fresh task."""
         func = _plain_function(node)
-        if func is None or self._local is None or func not in self._local:
-            return None
-        verdict = self._judge(func)
-        self._reads.update(verdict.read)
-        return verdict.through
+        if func is None or self._local is None:
+            return UNKNOWN
+        if func in self._local:
+            verdict = self._judge(func)
+            self._reads.update(verdict.read)
+        else:
+            verdict = self._foreign(func)
+        return verdict if verdict.hands_on or verdict.keeps else UNKNOWN
+
+    def _foreign(self, func: FuncDef) -> Verdict:
+        """The verdict on a function of another module, read from the variable
+        its module's analysis wrote (`export_verdicts`).  While a module is
+        analysed, only the variable's name: the caller follows the chain."""
+        module = self._module_of(func.fullname)
+        if module is None or module.is_stub:
+            return UNKNOWN
+        name = f"{module.fullname}.{verdict_name(module.fullname, func.fullname)}"
+        if self._checker is None:
+            return Verdict(via=name)
+        read: set[str] = set()
+        verdict = UNKNOWN
+        for _ in range(LONGEST_CHAIN):
+            read.add(name)
+            _compat.add_module_ref(self._checker, name.partition(".@")[0])
+            verdict = self._names.decode(_verdict_value(self._lookup(name)))
+            if not verdict.via:
+                break
+            if verdict.via in read:  # wrappers handing on each other's tasks, in a circle
+                verdict = UNKNOWN
+                break
+            name = verdict.via
+        self._reads.update(read)
+        return (UNKNOWN if verdict.via else verdict)._replace(read=frozenset(read))
+
+
+def _is_function_name(callee: RefExpr) -> bool:
+    """`spawn` or `helpers.spawn`, not a method reached through an object."""
+    if not isinstance(callee, MemberExpr):
+        return True
+    module = callee.expr
+    return isinstance(module, RefExpr) and isinstance(module.node, MypyFile)
+
+
+def verdict_name(module: str, fullname: str) -> str:
+    """The name of the variable holding the verdict on the function or
+    method `fullname` of `module`: `@dangling_task@Pool@start`.
+
+    It has no dot: mypy's fullname of a module variable is `module.name`.
+    The `@` keeps it out of reach of Python code and of dmypy's new analysis
+    of a module's top level, which deletes every other name.
+    """
+    return VERDICT_PREFIX + fullname[len(module) + 1 :].replace(".", "@")
+
+
+def _verdict_value(symbol: SymbolTableNode | None) -> str:
+    var = symbol.node if symbol is not None else None
+    typ = var.type if isinstance(var, Var) else None
+    return typ.value if isinstance(typ, LiteralType) and isinstance(typ.value, str) else ""
+
+
+def export_verdicts(
+    analysis: WrapperAnalysis, tree: MypyFile, str_type: Instance
+) -> None:
+    """Write the verdicts on `tree`'s wrappers into its names (module docstring).
+
+    Run when mypy has analysed the module's SCC.  Each function that read
+    another module's declarations depends on them in dmypy, which then
+    analyses the function again, and the plugin writes the verdicts again.
+    """
+    exported = analysis.export(tree)
+    for name in [name for name in tree.names if name.startswith(VERDICT_PREFIX)]:
+        if name not in exported:
+            del tree.names[name]
+    for name, (func, value) in exported.items():
+        var = Var(name, LiteralType(value, str_type))
+        var._fullname = f"{tree.fullname}.{name}"
+        var.is_ready = True
+        tree.names[name] = SymbolTableNode(
+            GDEF, var, module_public=False, module_hidden=True, plugin_generated=True
+        )
+    for func in _functions_of(tree.defs):
+        _compat.depend_on_in(tree, func.fullname, sorted(analysis.read_of(func)))
+
+
+def _annotated_task(func: FuncDef) -> bool:
+    """Does the function's return annotation name the class `Task` itself?"""
+    written = func.unanalyzed_type
+    returned = written.ret_type if isinstance(written, CallableType) else None
+    analysed = func.type.ret_type if isinstance(func.type, CallableType) else None
+    return (
+        isinstance(returned, UnboundType)
+        and returned.name.rpartition(".")[2] == "Task"
+        and isinstance(analysed, Instance)
+        and analysed.type.fullname in TASK_CLASSES
+    )
 
 
 def _names_of(tree: MypyFile) -> Lookup:
@@ -334,32 +548,6 @@ def _functions_of(body: Sequence[Statement]) -> Iterator[FuncDef]:
             yield stmt
         elif isinstance(stmt, Decorator):
             yield stmt.func
-
-
-_DEFINED: dict[str, tuple[list[Statement], frozenset[str], frozenset[str]]] = {}
-
-
-def defined_functions(tree: MypyFile) -> tuple[frozenset[str], frozenset[str]]:
-    """Fullnames of the functions and methods `tree` defines, and the methods' bare names.
-
-    Read from syntax only, so a module's answer changes only with its
-    statement list, which dmypy replaces on an edit: that list is the key.
-    """
-    known = _DEFINED.get(tree.fullname)
-    if known is not None and known[0] is tree.defs:
-        return known[1], known[2]
-    functions: set[str] = set()
-    methods: set[str] = set()
-    depth = tree.fullname.count(".") + 1  # the dots of a module-level function's name
-    for stmt in statements(tree.defs, into_functions=False, into_classes=True, reachable_only=False):
-        func = stmt.func if isinstance(stmt, Decorator) else stmt
-        if isinstance(func, FuncDef):
-            functions.add(func.fullname)
-            if func.fullname.count(".") > depth:
-                methods.add(func.name)
-    entry = (tree.defs, frozenset(functions), frozenset(methods))
-    _DEFINED[tree.fullname] = entry
-    return entry[1], entry[2]
 
 
 def _own_statements(body: Sequence[Statement]) -> Iterator[Statement]:
