@@ -22,7 +22,18 @@ from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from mypy.errors import CompileError
-from mypy.nodes import Expression, FuncItem, LambdaExpr, MypyFile, NameExpr, Node, TypeInfo
+from mypy.nodes import (
+    GDEF,
+    Expression,
+    FuncItem,
+    LambdaExpr,
+    MypyFile,
+    NameExpr,
+    Node,
+    SymbolTableNode,
+    TypeInfo,
+    Var,
+)
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -314,22 +325,37 @@ def depend_on_in(tree: MypyFile, target: str, fullnames: Sequence[str]) -> None:
         known.update(fullnames)
 
 
-def add_module_ref(api: CheckerPluginInterface, module: str) -> None:
+def add_module_ref(api: CheckerPluginInterface, module: str) -> bool:
     """Make the module being checked depend on `module` in mypy's cache.
 
     mypy re-checks a cached module when the interface of a module it
     depends on changes; the modules it imports are its dependencies, and
     so are those the checker adds to `module_refs` (the module of a name
-    reached through an attribute or a re-export).
+    reached through an attribute or a re-export).  False if mypy has no
+    such set: then nothing may be read from `module` that its interface
+    does not show.
     """
     refs = getattr(api, "module_refs", None)
     if not isinstance(refs, set):
         _missing("TypeChecker.module_refs")
-        return
+        return False
     refs.add(module)
+    return True
 
 
 # -- the semantic analyzer ------------------------------------------------------
+
+
+def hidden_module_variable(module: str, name: str, typ: Type) -> SymbolTableNode:
+    """A variable `name: typ` of `module` that only the plugin sees: not
+    exported, not importable by name, and part of the module's interface."""
+    var = Var(name, typ)
+    var._fullname = f"{module}.{name}"
+    var.is_ready = True
+    return SymbolTableNode(
+        GDEF, var, module_public=False, module_hidden=True, plugin_generated=True
+    )
+
 
 #: After every patch of mypy's own.
 LAST_PATCH: Final = 100

@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
-    GDEF,
     AssignmentStmt,
     CallExpr,
     Decorator,
@@ -221,9 +220,9 @@ class WrapperAnalysis:
         _compat.depend_on(api, sorted(verdict.read))
         return verdict
 
-    def export(self, tree: MypyFile) -> dict[str, tuple[FuncDef, str]]:
-        """Verdicts on the wrappers `tree` defines, by the name of their
-        variable: the function and the verdict's value (`encode`).
+    def export(self, tree: MypyFile) -> dict[str, str]:
+        """Verdicts on the wrappers `tree` defines: the value (`encode`) by
+        the name of its variable (`verdict_name`).
 
         Called when mypy has analysed the module, before any module is
         checked: only a function whose return annotation names `Task` is
@@ -232,10 +231,11 @@ class WrapperAnalysis:
         """
         self._checker = None
         self._start(tree)
-        exported: dict[str, tuple[FuncDef, str]] = {}
+        functions = list(_functions_of(tree.defs))  # in order: the interface is stable
+        self._local = set(functions)
+        exported: dict[str, str] = {}
         clashes: set[str] = set()
-        self._local_functions(tree)
-        for func in _functions_of(tree.defs):  # in order: the module's interface is stable
+        for func in functions:
             if not _annotated_task(func):
                 continue
             value = encode(self._judge(func))
@@ -244,12 +244,12 @@ class WrapperAnalysis:
                 clashes.add(name)  # a function defined twice: no verdict
                 exported.pop(name, None)
             elif value is not None:
-                exported[name] = (func, value)
+                exported[name] = value
         return exported
 
-    def read_of(self, func: FuncDef) -> frozenset[str]:
-        """What `export` read of other modules for `func`'s verdict."""
-        return self._verdicts.get(func, UNKNOWN).read
+    def reads(self) -> dict[str, frozenset[str]]:
+        """What the verdicts judged so far read of other modules, by function."""
+        return {func.fullname: verdict.read for func, verdict in self._verdicts.items()}
 
     def _start(self, tree: MypyFile) -> None:
         self._tree = tree
@@ -444,7 +444,9 @@ class WrapperAnalysis:
         verdict = UNKNOWN
         for _ in range(LONGEST_CHAIN):
             read.add(name)
-            _compat.add_module_ref(self._checker, name.partition(".@")[0])
+            if not _compat.add_module_ref(self._checker, name.partition(".@")[0]):
+                verdict = UNKNOWN  # only the module's own wrappers, then
+                break
             verdict = self._names.decode(_verdict_value(self._lookup(name)))
             if not verdict.via:
                 break
@@ -481,28 +483,24 @@ def _verdict_value(symbol: SymbolTableNode | None) -> str:
     return typ.value if isinstance(typ, LiteralType) and isinstance(typ.value, str) else ""
 
 
-def export_verdicts(
-    analysis: WrapperAnalysis, tree: MypyFile, str_type: Instance
-) -> None:
+def export_verdicts(analysis: WrapperAnalysis, tree: MypyFile, str_type: Instance) -> None:
     """Write the verdicts on `tree`'s wrappers into its names (module docstring).
 
-    Run when mypy has analysed the module's SCC.  Each function that read
-    another module's declarations depends on them in dmypy, which then
-    analyses the function again, and the plugin writes the verdicts again.
+    Run when mypy has analysed the module's SCC.  Each function whose
+    verdict read another module's declarations depends on them in dmypy,
+    which then analyses the function again, and the plugin writes the
+    verdicts again.
     """
     exported = analysis.export(tree)
     for name in [name for name in tree.names if name.startswith(VERDICT_PREFIX)]:
         if name not in exported:
             del tree.names[name]
-    for name, (func, value) in exported.items():
-        var = Var(name, LiteralType(value, str_type))
-        var._fullname = f"{tree.fullname}.{name}"
-        var.is_ready = True
-        tree.names[name] = SymbolTableNode(
-            GDEF, var, module_public=False, module_hidden=True, plugin_generated=True
+    for name, value in exported.items():
+        tree.names[name] = _compat.hidden_module_variable(
+            tree.fullname, name, LiteralType(value, str_type)
         )
-    for func in _functions_of(tree.defs):
-        _compat.depend_on_in(tree, func.fullname, sorted(analysis.read_of(func)))
+    for function, read in analysis.reads().items():
+        _compat.depend_on_in(tree, function, sorted(read))
 
 
 def _annotated_task(func: FuncDef) -> bool:
@@ -542,12 +540,12 @@ def _plain_function(node: Callee) -> FuncDef | None:
 
 
 def _functions_of(body: Sequence[Statement]) -> Iterator[FuncDef]:
-    """The functions and methods defined at module and class level (not nested in functions)."""
+    """The functions and methods defined at module and class level (not nested
+    in functions), but for those a decorator may replace."""
     for stmt in statements(body, into_functions=False, into_classes=True, reachable_only=False):
-        if isinstance(stmt, FuncDef):
-            yield stmt
-        elif isinstance(stmt, Decorator):
-            yield stmt.func
+        func = _plain_function(stmt) if isinstance(stmt, (FuncDef, Decorator)) else None
+        if func is not None:
+            yield func
 
 
 def _own_statements(body: Sequence[Statement]) -> Iterator[Statement]:
