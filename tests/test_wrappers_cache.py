@@ -207,6 +207,9 @@ KEEPING_CYCLE_B: Final = CYCLE_B.replace(
     "    task = asyncio.create_task(c)\n    return task",
     "    task = asyncio.create_task(c)\n    TASKS.add(task)\n    return task",
 )
+KEEPING_CYCLE_A: Final = CYCLE_A.replace(
+    "    return b.make(c)", "    task = b.make(c)\n    b.TASKS.add(task)\n    return task"
+)
 CYCLE_APP: Final = """\
 import a
 import b
@@ -403,6 +406,11 @@ SCENARIOS: Final = {
         ),
         True,
     ),
+    "wrappers-in-an-import-cycle-other-side-edited": Scenario(
+        mypy_ini(),
+        _edited({"app.py": CYCLE_APP, "b.py": CYCLE_B}, "a.py", CYCLE_A, KEEPING_CYCLE_A, CYCLE_A),
+        True,
+    ),
     "variable-alias-of-another-module": Scenario(
         mypy_ini(),
         _helpers_edited(
@@ -459,6 +467,7 @@ SLOW_SCENARIOS: Final = frozenset(
         "wrapper-through-a-re-export",
         "transitive-wrapper-far-module-edited",
         "inherited-method-wrapper-in-another-module",
+        "wrappers-in-an-import-cycle-other-side-edited",
     }
 )
 # mypy 2.x runs in parallel with --num-workers.
