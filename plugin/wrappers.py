@@ -233,19 +233,13 @@ class WrapperAnalysis:
         self._start(tree)
         functions = list(_functions_of(tree.defs))  # in order: the interface is stable
         self._local = set(functions)
-        exported: dict[str, str] = {}
-        clashes: set[str] = set()
+        exported: dict[str, str | None] = {}
         for func in functions:
-            if not _annotated_task(func):
-                continue
-            value = encode(self._judge(func))
-            name = verdict_name(tree.fullname, func.fullname)
-            if name in exported or name in clashes:
-                clashes.add(name)  # a function defined twice: no verdict
-                exported.pop(name, None)
-            elif value is not None:
-                exported[name] = value
-        return exported
+            if _annotated_task(func):
+                name = verdict_name(tree.fullname, func.fullname)
+                # A function defined twice (under `if`): no verdict.
+                exported[name] = None if name in exported else encode(self._judge(func))
+        return {name: value for name, value in exported.items() if value is not None}
 
     def reads(self) -> dict[str, frozenset[str]]:
         """What the verdicts judged so far read of other modules, by function."""

@@ -1,6 +1,7 @@
 """A bug in the plugin never costs the user the type check.
 
-Each entry point mypy calls into the plugin is made to fail in turn, in a
+Each entry point mypy calls into the plugin (and the patch it schedules in
+mypy's semantic analyzer) is made to fail in turn, in a
 real mypy run: mypy's own errors and exit status stay what they are without
 the plugin, the plugin says one line naming its version and mypy's, and
 reports nothing after that.
@@ -23,6 +24,9 @@ import asyncio
 
 async def work() -> None: ...
 
+def current() -> "asyncio.Task[None]":  # a Task annotation: the type-analyze hook
+    raise NotImplementedError
+
 async def run(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.create_task(work())
     loop.create_task(work())
@@ -43,6 +47,8 @@ INJECTIONS = {
     "get_additional_deps": (main.DanglingTasksPlugin, "_parsed"),
     "get_function_hook": (main.DanglingTasksPlugin, "_decide_function_hook"),
     "get_method_hook": (main.DanglingTasksPlugin, "_decide_method_hook"),
+    "get_type_analyze_hook": (_compat, "schedule_after_analysis"),
+    "semantic analyzer patch": (main.DanglingTasksPlugin, "_export_wrapper_verdicts"),
     "function hook": (checks, "spawner_function_hook"),
     "method hook": (checks, "method_hook"),
 }

@@ -132,6 +132,24 @@ def test_a_missing_private_accessor_is_said_once_not_crashed_on(
     assert "has no TypeChecker.scope.stack" in lines[1]
 
 
+def test_without_the_private_accessors_no_other_module_s_verdict_is_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is scheduled in an analyzer without them, and a checker
+    without module_refs reads no other module's verdict: the plugin falls
+    back to wrappers of the module being checked, and says so once."""
+    monkeypatch.setattr(_compat, "_warned", set())
+    scheduled: dict[str, object] = {}
+    _compat.schedule_after_analysis(object(), lambda tree: None, scheduled)
+    assert scheduled == {}
+    assert _compat.add_module_ref(object(), "helpers") is False  # type: ignore[arg-type]
+    assert _compat.add_module_ref(object(), "helpers") is False  # type: ignore[arg-type]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert "has no SemanticAnalyzer.cur_mod_node" in lines[0]
+    assert "has no TypeChecker.module_refs" in lines[1]
+
+
 def test_a_configured_function_costs_method_calls_of_its_name_no_lookup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
