@@ -35,23 +35,36 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
+    AssignmentExpr,
     AssignmentStmt,
     CallExpr,
     Decorator,
+    DelStmt,
     Expression,
     ExpressionStmt,
+    ForStmt,
     FuncDef,
     GlobalDecl,
+    Import,
+    ImportAll,
+    ImportFrom,
+    ListExpr,
+    MatchStmt,
     MemberExpr,
     MypyFile,
     NameExpr,
     NonlocalDecl,
-    SymbolTableNode,
+    OperatorAssignmentStmt,
     RefExpr,
     ReturnStmt,
+    StarExpr,
     Statement,
+    SymbolTableNode,
+    TryStmt,
+    TupleExpr,
     TypeInfo,
     Var,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, LiteralType, Type, UnboundType, get_proper_type
@@ -565,11 +578,12 @@ def _is_non_retaining_call(expr: Expression, name: str) -> bool:
 
 
 def _declared_type(
-    expr: Expression, func: FuncDef, note: Callable[[str], None]
+    expr: Expression, func: FuncDef, note: Callable[[str], None], depth: int = 0
 ) -> Type | None:
     """The type `expr` was declared with, or None if it is inferred or unknown.
 
-    `note` is told the fullname of every declaration read."""
+    A local of `func` bound once, by `name = value`, has the declared type of
+    its value.  `note` is told the fullname of every declaration read."""
     if isinstance(expr, NameExpr):
         node = expr.node
         if not isinstance(node, Var):
@@ -581,9 +595,15 @@ def _declared_type(
                 if isinstance(signature, CallableType) and index < len(signature.arg_types):
                     return signature.arg_types[index]
                 return None
-        return _declared_var_type(node)
+        declared = _declared_var_type(node)
+        if declared is None and depth < _DEEPEST_LOCAL:
+            # `loop = asyncio.get_running_loop()`: the declared type of its only value.
+            value = _only_value(func, expr)
+            if value is not None:
+                return _declared_type(value, func, note, depth + 1)
+        return declared
     if isinstance(expr, MemberExpr):
-        owner = get_proper_type(_declared_type(expr.expr, func, note))
+        owner = get_proper_type(_declared_type(expr.expr, func, note, depth))
         if not isinstance(owner, Instance):
             return None
         note(owner.type.fullname)
@@ -600,6 +620,71 @@ def _declared_type(
             note(called.fullname)
             return called.type.ret_type
     return None
+
+
+#: How many locals `_declared_type` follows (`a = f(); b = a.x; b.create_task(...)`).
+_DEEPEST_LOCAL: Final = 4
+
+
+def _only_value(func: FuncDef, name: NameExpr) -> Expression | None:
+    """The value of the local `name` of `func` if one `name = value` statement
+    is its only binding anywhere in `func`, nested functions included."""
+    values: list[Expression] = []
+    for stmt in statements(func.body.body, into_functions=True, into_classes=True, reachable_only=False):
+        if isinstance(stmt, (GlobalDecl, NonlocalDecl)) and name.name in stmt.names:
+            return None
+        if isinstance(stmt, AssignmentStmt) and any(
+            isinstance(target, NameExpr) and target.name == name.name for target in stmt.lvalues
+        ):
+            values.append(stmt.rvalue)
+            target = stmt.lvalues[0]
+            if len(stmt.lvalues) != 1 or not isinstance(target, NameExpr) or target.node is not name.node:
+                return None
+        else:
+            bound = _bound_names(stmt)
+            if bound is None or name.name in bound:
+                return None
+    if len(values) != 1:
+        return None
+    found = _compat.subexpressions(func.body)
+    if found is None or any(
+        isinstance(expr, AssignmentExpr) and expr.target.name == name.name for expr in found
+    ):
+        return None
+    return values[0]
+
+
+def _bound_names(stmt: Statement) -> set[str] | None:
+    """Names a statement other than `name = value` binds; None if it may bind any."""
+    targets: list[Expression] = []
+    if isinstance(stmt, AssignmentStmt):
+        targets = list(stmt.lvalues)
+    elif isinstance(stmt, OperatorAssignmentStmt):
+        targets = [stmt.lvalue]
+    elif isinstance(stmt, ForStmt):
+        targets = [stmt.index]
+    elif isinstance(stmt, WithStmt):
+        targets = [target for target in stmt.target if target is not None]
+    elif isinstance(stmt, TryStmt):
+        targets = [var for var in stmt.vars if var is not None]
+    elif isinstance(stmt, DelStmt):
+        targets = [stmt.expr]
+    elif isinstance(stmt, ImportFrom):
+        return {alias or name for name, alias in stmt.names}
+    elif isinstance(stmt, Import):
+        return {alias or module.partition(".")[0] for module, alias in stmt.ids}
+    elif isinstance(stmt, (ImportAll, MatchStmt)):
+        return None
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, NameExpr):
+            names.add(target.name)
+        elif isinstance(target, (TupleExpr, ListExpr)):
+            targets.extend(target.items)
+        elif isinstance(target, StarExpr):
+            targets.append(target.expr)
+    return names
 
 
 def _declared_var_type(var: Var) -> Type | None:
