@@ -12,20 +12,31 @@ import bisect
 from collections.abc import Iterator, Sequence
 
 from mypy.nodes import (
+    AssignmentStmt,
     Block,
-    Context,
     ClassDef,
+    Context,
     Decorator,
+    DelStmt,
     Expression,
     ForStmt,
     FuncDef,
+    GlobalDecl,
     IfStmt,
+    Import,
+    ImportAll,
+    ImportFrom,
+    ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
+    NonlocalDecl,
+    OperatorAssignmentStmt,
     OverloadedFuncDef,
+    StarExpr,
     Statement,
     TryStmt,
+    TupleExpr,
     WhileStmt,
     WithStmt,
 )
@@ -54,6 +65,68 @@ def statements(
         for block in child_blocks(stmt, into_functions=into_functions):
             if not (reachable_only and block.is_unreachable):
                 stack.extend(reversed(block.body))
+
+
+def assigned_values(
+    body: Sequence[Statement], name: str, *, into_functions: bool
+) -> list[Expression] | None:
+    """The values `name = value` statements in `body` give `name` (class
+    bodies aside); None if `name` is also bound another way (unpacking,
+    `for`, `with`, `except`, `del`, an import, `global`, a `match`), which
+    says nothing certain.  Not walrus expressions: a caller that cares looks."""
+    values = []
+    for stmt in statements(
+        body, into_functions=into_functions, into_classes=False, reachable_only=False
+    ):
+        if isinstance(stmt, AssignmentStmt):
+            for lvalue in stmt.lvalues:
+                if isinstance(lvalue, NameExpr):
+                    if lvalue.name == name:
+                        values.append(stmt.rvalue)
+                elif name in _targets([lvalue]):
+                    return None
+            continue
+        bound = _bound_names(stmt)
+        if bound is None or name in bound:
+            return None
+    return values
+
+
+def _bound_names(stmt: Statement) -> set[str] | None:
+    """The names a statement other than an assignment binds; None if it may bind any."""
+    if isinstance(stmt, OperatorAssignmentStmt):
+        return _targets([stmt.lvalue])
+    if isinstance(stmt, ForStmt):
+        return _targets([stmt.index])
+    if isinstance(stmt, WithStmt):
+        return _targets([target for target in stmt.target if target is not None])
+    if isinstance(stmt, TryStmt):
+        return _targets([var for var in stmt.vars if var is not None])
+    if isinstance(stmt, DelStmt):
+        return _targets([stmt.expr])
+    if isinstance(stmt, (GlobalDecl, NonlocalDecl)):
+        return set(stmt.names)
+    if isinstance(stmt, ImportFrom):
+        return {alias or name for name, alias in stmt.names}
+    if isinstance(stmt, Import):
+        return {alias or module.partition(".")[0] for module, alias in stmt.ids}
+    if isinstance(stmt, (ImportAll, MatchStmt)):
+        return None
+    return set()
+
+
+def _targets(targets: list[Expression]) -> set[str]:
+    """The names bound by assigning to `targets` (tuples and starred unpacked)."""
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, NameExpr):
+            names.add(target.name)
+        elif isinstance(target, (TupleExpr, ListExpr)):
+            targets.extend(target.items)
+        elif isinstance(target, StarExpr):
+            targets.append(target.expr)
+    return names
 
 
 def child_blocks(stmt: Statement, *, into_functions: bool) -> Iterator[Block]:

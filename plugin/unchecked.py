@@ -41,7 +41,6 @@ from mypy.nodes import (
     NameExpr,
     OpExpr,
     RefExpr,
-    Statement,
     StrExpr,
     SymbolNode,
     TypeInfo,
@@ -54,7 +53,7 @@ from . import _compat, errorcodes
 from .names import ANCHOR_METHOD, EVENT_LOOP, LOOP_GETTERS, NOT_NEW_WORK, NOT_NEW_WORK_METHODS
 from .positions import ScopeIndex
 from .spawners import Spawner, unknown_receiver
-from .syntax import display_of, says_loop, statements
+from .syntax import assigned_values, display_of, says_loop, statements
 from .typeops import Wraps, all_have_base, any_has_base, class_infos, wrapping_of
 
 if TYPE_CHECKING:
@@ -261,7 +260,7 @@ class _Judge:
         spawner = self.knows.functions.get(fullname)
         if spawner is None and isinstance(node, Var) and fullname == f"{self.tree.fullname}.{node.name}":
             # `spawn = asyncio.create_task` here: mypy has not typed it yet.
-            values = _assigned_values(self.tree.defs, node.name) or []
+            values = assigned_values(self.tree.defs, node.name, into_functions=False) or []
             targets = {value.fullname if isinstance(value, RefExpr) else "" for value in values}
             spawner = self.knows.functions.get(targets.pop()) if len(targets) == 1 else None
         elif spawner is None:
@@ -330,7 +329,7 @@ class _Judge:
             return False
         if self._is_parameter(expr.name):
             return None  # typed Any, as in checked code
-        values = _assigned_values(self.func.body.body, expr.name)
+        values = assigned_values(self.func.body.body, expr.name, into_functions=False)
         if not values or depth > 2:
             return False
         answers = {self._makes_coroutine(value, depth + 1) for value in values}
@@ -363,7 +362,7 @@ class _Judge:
         if not isinstance(expr.node, Var) or expr.kind not in (LDEF, GDEF):
             return None
         body = self.tree.defs if expr.kind == GDEF else self.func.body.body
-        values = _assigned_values(body, expr.name)
+        values = assigned_values(body, expr.name, into_functions=False)
         if values is None:
             return None
         parameter = expr.kind == LDEF and self._is_parameter(expr.name)
@@ -404,28 +403,6 @@ def _loop_instance(infos: list[TypeInfo], knows: Knowledge) -> _Receiver | None:
     if all_have_base(infos, (EVENT_LOOP,)) and not any_has_base(infos, knows.retaining):
         return _Receiver(infos[0].name, certain=True)
     return None
-
-
-def _assigned_values(body: Sequence[Statement], name: str) -> list[Expression] | None:
-    """The values assigned to `name` in a scope's own statements; None if it is
-    also bound another way (unpacking), which says nothing certain."""
-    values = []
-    for stmt in statements(body, into_functions=False, into_classes=False, reachable_only=False):
-        if not isinstance(stmt, AssignmentStmt):
-            continue
-        for lvalue in stmt.lvalues:
-            if isinstance(lvalue, NameExpr) and lvalue.name == name:
-                values.append(stmt.rvalue)
-            elif not isinstance(lvalue, (NameExpr, MemberExpr)) and _binds(lvalue, name):
-                return None
-    return values
-
-
-def _binds(lvalue: Expression, name: str) -> bool:
-    items = getattr(lvalue, "items", ())
-    return any(
-        (isinstance(item, NameExpr) and item.name == name) or _binds(item, name) for item in items
-    )
 
 
 def _is_loop_getter(expr: Expression) -> bool:

@@ -35,36 +35,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Final, NamedTuple, Union
 
 from mypy.nodes import (
+    LDEF,
     AssignmentExpr,
     AssignmentStmt,
     CallExpr,
     Decorator,
-    DelStmt,
     Expression,
     ExpressionStmt,
-    ForStmt,
     FuncDef,
     GlobalDecl,
-    Import,
-    ImportAll,
-    ImportFrom,
-    ListExpr,
-    MatchStmt,
     MemberExpr,
     MypyFile,
     NameExpr,
     NonlocalDecl,
-    OperatorAssignmentStmt,
     RefExpr,
     ReturnStmt,
-    StarExpr,
     Statement,
     SymbolTableNode,
-    TryStmt,
-    TupleExpr,
     TypeInfo,
     Var,
-    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, LiteralType, Type, UnboundType, get_proper_type
@@ -77,7 +66,7 @@ from .names import (
     VERDICT_PREFIX,
     WRAPPER_TRANSPARENT_DECORATORS,
 )
-from .syntax import statements
+from .syntax import assigned_values, statements
 from .spawners import MethodRoute, Spawner
 from .typeops import Lookup, alias_target, has_any_base, inherited_method, is_task, named_node
 
@@ -629,22 +618,10 @@ _DEEPEST_LOCAL: Final = 4
 def _only_value(func: FuncDef, name: NameExpr) -> Expression | None:
     """The value of the local `name` of `func` if one `name = value` statement
     is its only binding anywhere in `func`, nested functions included."""
-    values: list[Expression] = []
-    for stmt in statements(func.body.body, into_functions=True, into_classes=True, reachable_only=False):
-        if isinstance(stmt, (GlobalDecl, NonlocalDecl)) and name.name in stmt.names:
-            return None
-        if isinstance(stmt, AssignmentStmt) and any(
-            isinstance(target, NameExpr) and target.name == name.name for target in stmt.lvalues
-        ):
-            values.append(stmt.rvalue)
-            target = stmt.lvalues[0]
-            if len(stmt.lvalues) != 1 or not isinstance(target, NameExpr) or target.node is not name.node:
-                return None
-        else:
-            bound = _bound_names(stmt)
-            if bound is None or name.name in bound:
-                return None
-    if len(values) != 1:
+    if name.kind != LDEF:
+        return None
+    values = assigned_values(func.body.body, name.name, into_functions=True)
+    if values is None or len(values) != 1:
         return None
     found = _compat.subexpressions(func.body)
     if found is None or any(
@@ -652,39 +629,6 @@ def _only_value(func: FuncDef, name: NameExpr) -> Expression | None:
     ):
         return None
     return values[0]
-
-
-def _bound_names(stmt: Statement) -> set[str] | None:
-    """Names a statement other than `name = value` binds; None if it may bind any."""
-    targets: list[Expression] = []
-    if isinstance(stmt, AssignmentStmt):
-        targets = list(stmt.lvalues)
-    elif isinstance(stmt, OperatorAssignmentStmt):
-        targets = [stmt.lvalue]
-    elif isinstance(stmt, ForStmt):
-        targets = [stmt.index]
-    elif isinstance(stmt, WithStmt):
-        targets = [target for target in stmt.target if target is not None]
-    elif isinstance(stmt, TryStmt):
-        targets = [var for var in stmt.vars if var is not None]
-    elif isinstance(stmt, DelStmt):
-        targets = [stmt.expr]
-    elif isinstance(stmt, ImportFrom):
-        return {alias or name for name, alias in stmt.names}
-    elif isinstance(stmt, Import):
-        return {alias or module.partition(".")[0] for module, alias in stmt.ids}
-    elif isinstance(stmt, (ImportAll, MatchStmt)):
-        return None
-    names: set[str] = set()
-    while targets:
-        target = targets.pop()
-        if isinstance(target, NameExpr):
-            names.add(target.name)
-        elif isinstance(target, (TupleExpr, ListExpr)):
-            targets.extend(target.items)
-        elif isinstance(target, StarExpr):
-            targets.append(target.expr)
-    return names
 
 
 def _declared_var_type(var: Var) -> Type | None:
