@@ -249,6 +249,7 @@ class DanglingTasksPlugin(Plugin):
                 rescan=self._rescan,
                 keep=self.options.fine_grained_incremental,
                 modules=self._modules or {},
+                wrappers=self._wrapper_analysis,
             )
         owner, _, method = fullname.rpartition(".")
         # A receiver typed with a TypeVar: mypy asks "create_task of Bound",

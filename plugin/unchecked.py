@@ -17,6 +17,7 @@ unchanged; dmypy re-checks a module's top level on its own and keeps it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -50,7 +51,14 @@ from mypy.plugin import CheckerPluginInterface, MethodContext
 from mypy.types import CallableType, Type
 
 from . import _compat, errorcodes
-from .names import ANCHOR_METHOD, EVENT_LOOP, LOOP_GETTERS, NOT_NEW_WORK, NOT_NEW_WORK_METHODS
+from .names import (
+    ANCHOR_METHOD,
+    EVENT_LOOP,
+    LOOP_GETTERS,
+    NOT_NEW_WORK,
+    NOT_NEW_WORK_METHODS,
+    VERDICT_PREFIX,
+)
 from .positions import ScopeIndex
 from .spawners import Spawner, unknown_receiver
 from .syntax import assigned_values, display_of, says_loop, statements
@@ -58,6 +66,7 @@ from .typeops import Wraps, all_have_base, any_has_base, class_infos, wrapping_o
 
 if TYPE_CHECKING:
     from .checks import Knowledge
+    from .wrappers import WrapperAnalysis
 
 _ANCHOR_TEXT: Final = "mypy_dangling_tasks"
 _NOT_WRAPPED: Final = ("loop", "return_exceptions")
@@ -87,6 +96,7 @@ def anchor_hook(
     rescan: set[str],
     keep: bool,
     modules: dict[str, MypyFile],
+    wrappers: Callable[[], WrapperAnalysis],
     knows: Knowledge,
 ) -> Type:
     """mypy checks the anchor of a module: judge its unchecked functions.
@@ -107,24 +117,30 @@ def anchor_hook(
                 tree.defs[position] = ExpressionStmt(StrExpr(""))
                 break
     rescan.discard(tree.fullname)
-    if not ctx.api.options.check_untyped_defs and report_unchecked(ctx.api, tree, modules, knows):
+    if not ctx.api.options.check_untyped_defs and report_unchecked(
+        ctx.api, tree, modules, wrappers, knows
+    ):
         rescan.add(tree.fullname)
     return ctx.default_return_type
 
 
 def report_unchecked(
-    api: CheckerPluginInterface, tree: MypyFile, modules: dict[str, MypyFile], knows: Knowledge
+    api: CheckerPluginInterface,
+    tree: MypyFile,
+    modules: dict[str, MypyFile],
+    wrappers: Callable[[], WrapperAnalysis],
+    knows: Knowledge,
 ) -> bool:
     """Report the module's dropped tasks in unchecked functions.  True if it
     has any, or if a verdict read a declaration of another checked module."""
     depend: list[str] = []
     reported = False
-    lines = spawner_lines(tree, knows)
+    lines = spawner_lines(tree, knows, modules)
     if lines == []:
         return False
     for func in unchecked_functions(tree, lines):
         index = ScopeIndex(func, func.body.body)
-        judge = _Judge(tree, func, knows, depend.append)
+        judge = _Judge(tree, func, knows, depend.append, functools.partial(_wrapper, api, wrappers))
         for expr in index.drops:
             if not isinstance(expr, CallExpr):
                 continue
@@ -141,6 +157,17 @@ def report_unchecked(
     return reported or bool(others)
 
 
+def _wrapper(
+    api: CheckerPluginInterface, wrappers: Callable[[], WrapperAnalysis], fullname: str
+) -> Spawner | None:
+    """A pass-through wrapper of the checked program (wrappers.py), as its
+    hook judges it in checked code; unused-task is left to checked code."""
+    if "." not in fullname or _compat.current_tree(api) is None:
+        return None
+    spawner = wrappers().spawner(api, fullname, ".".join(fullname.split(".")[-2:]))
+    return spawner if spawner is not None and spawner.through else None
+
+
 def _of_another_checked_module(fullname: str, tree: MypyFile, modules: dict[str, MypyFile]) -> bool:
     module = fullname
     for _ in range(3):  # function, method, method of a nested class
@@ -151,13 +178,17 @@ def _of_another_checked_module(fullname: str, tree: MypyFile, modules: dict[str,
     return False
 
 
-def spawner_lines(tree: MypyFile, knows: Knowledge) -> list[int] | None:
+def spawner_lines(
+    tree: MypyFile, knows: Knowledge, modules: dict[str, MypyFile]
+) -> list[int] | None:
     """The lines of the module's source that name a spawner (or a local alias of
-    one), sorted; None if the source cannot be read.  Only the functions that
-    span one are judged: most unannotated code never names a spawner."""
+    one, or a pass-through wrapper it can name), sorted; None if the source
+    cannot be read.  Only the functions that span one are judged: most
+    unannotated code never names a spawner."""
     words = {name.rpartition(".")[2] for name in knows.functions}
     words.update(name for name, route in knows.routes.items() if route.spawner is not None)
     words.update(_local_aliases(tree, words))
+    words.update(_wrapper_names(tree, modules))
     text = source_of(tree)
     return None if text is None else call_lines(text, words)
 
@@ -199,6 +230,22 @@ def _local_aliases(tree: MypyFile, names: set[str]) -> Iterator[str]:
                 yield from (lvalue.name for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr))
 
 
+def _wrapper_names(tree: MypyFile, modules: dict[str, MypyFile]) -> Iterator[str]:
+    """The names under which the module may call a function with a verdict
+    (wrappers.py): its own functions, those it imports, those of the
+    modules it imports."""
+    for name, symbol in tree.names.items():
+        node = symbol.node
+        if name.startswith(VERDICT_PREFIX):
+            yield name.rpartition("@")[2]
+        elif isinstance(node, MypyFile) and not node.is_stub and node is not tree:
+            yield from (key.rpartition("@")[2] for key in node.names if key.startswith(VERDICT_PREFIX))
+        elif isinstance(node, (FuncDef, Decorator)):
+            module = modules.get(node.fullname.rpartition(".")[0])
+            if module is not None and module is not tree and VERDICT_PREFIX + node.name in module.names:
+                yield name
+
+
 def source_of(tree: MypyFile) -> bytes | None:
     """The module's source as mypy read it from disk, or None (`mypy -c`, gone)."""
     try:
@@ -231,12 +278,18 @@ class _Judge:
     """Is a call of an unchecked function a spawner?  From names and declarations."""
 
     def __init__(
-        self, tree: MypyFile, func: FuncDef, knows: Knowledge, depend: Callable[[str], None]
+        self,
+        tree: MypyFile,
+        func: FuncDef,
+        knows: Knowledge,
+        depend: Callable[[str], None],
+        wrapper: Callable[[str], Spawner | None],
     ) -> None:
         self.tree = tree
         self.func = func
         self.knows = knows
         self.depend = depend
+        self.wrapper = wrapper
 
     def spawner(self, call: CallExpr) -> Spawner | None:
         callee = call.callee
@@ -263,6 +316,8 @@ class _Judge:
             values = assigned_values(self.tree.defs, node.name, into_functions=False) or []
             targets = {value.fullname if isinstance(value, RefExpr) else "" for value in values}
             spawner = self.knows.functions.get(targets.pop()) if len(targets) == 1 else None
+        elif spawner is None and isinstance(node, (FuncDef, Decorator)):
+            return self.wrapper(fullname)
         elif spawner is None:
             target = self.knows.alias_target(fullname)
             if target is not None:

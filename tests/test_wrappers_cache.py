@@ -13,8 +13,9 @@ workers and their own warm cache report exactly what a cold run reports:
   of its receiver); the edit there flips the verdict;
 * a variable (`spawn = helpers.make`) stands for a spawner, then for a plain
   function, then for the spawner again: its answer is kept with its type;
-* the scan of unannotated functions (plugin/unchecked.py), which is off in
-  parallel mode: those scenarios have no parallel run.
+* the scan of unannotated functions (plugin/unchecked.py), also of calls of
+  another module's wrapper; it is off in parallel mode, so those scenarios
+  have no parallel run.
 """
 
 from __future__ import annotations
@@ -303,6 +304,20 @@ async def work():
 def start():
     asyncio.create_task(work())
 """
+# An unannotated caller of another module's wrapper, judged by the scan.
+UNANNOTATED_CALLER_APP: Final = """\
+import asyncio
+
+from helpers import spawn
+
+
+async def work():
+    await asyncio.sleep(0)
+
+
+def start():
+    spawn(work())
+"""
 # Checked code, a receiver typed Any named loop: judged from the hook of the
 # coroutine in its argument, which exists only while helpers.fetch is async.
 ANY_RECEIVER_APP: Final = """\
@@ -426,6 +441,11 @@ SCENARIOS: Final = {
     "unannotated-function-reads-another-module": _unannotated(
         *_helpers_edited(
             UNANNOTATED_DROPPING_APP, COROUTINE_HELPERS, FUTURE_HELPERS, COROUTINE_HELPERS
+        )
+    ),
+    "unannotated-caller-of-a-wrapper-in-another-module": _unannotated(
+        *_helpers_edited(
+            UNANNOTATED_CALLER_APP, PASS_THROUGH_HELPERS, KEEPING_HELPERS, PASS_THROUGH_HELPERS
         )
     ),
     "unannotated-finding-survives-a-dependency-edit": _unannotated(
