@@ -364,7 +364,7 @@ LAST_PATCH: Final = 100
 def schedule_after_analysis(
     type_api: object, patch: Callable[[MypyFile], None], scheduled: dict[str, object]
 ) -> None:
-    """Run `patch(module)` once the semantic analyzer has analysed the
+    """Run `patch(module)` once the semantic analyzer has analysed the (non-stub)
     module whose annotation `type_api` (a type analyzer) is reading, and the
     rest of its import cycle.
 
@@ -378,7 +378,7 @@ def schedule_after_analysis(
     if not isinstance(tree, MypyFile) or not isinstance(patches, list) or schedule is None:
         _missing("SemanticAnalyzer.cur_mod_node, .patches and .schedule_patch")
         return
-    if scheduled.get(tree.fullname) is patches:
+    if tree.is_stub or scheduled.get(tree.fullname) is patches:
         return
     scheduled[tree.fullname] = patches
     schedule(LAST_PATCH, lambda: patch(tree))

@@ -180,7 +180,7 @@ class DanglingTasksPlugin(Plugin):
     def _export_wrapper_verdicts(self, tree: MypyFile) -> None:
         symbol = self._lookup("builtins.str")
         info = symbol.node if symbol is not None else None
-        if tree.is_stub or not isinstance(info, TypeInfo):
+        if not isinstance(info, TypeInfo):
             return
         from . import wrappers
 

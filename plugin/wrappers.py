@@ -48,6 +48,7 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     NonlocalDecl,
+    OverloadedFuncDef,
     RefExpr,
     ReturnStmt,
     Statement,
@@ -56,7 +57,16 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import CallableType, Instance, LiteralType, Type, UnboundType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    LiteralType,
+    NoneType,
+    Type,
+    UnboundType,
+    UnionType,
+    get_proper_type,
+)
 
 from . import _compat, errorcodes
 from .names import (
@@ -372,8 +382,8 @@ class WrapperAnalysis:
             if isinstance(node, (FuncDef, Decorator)) and _is_function_name(callee):
                 return self._wrapper(node)
         if isinstance(callee, MemberExpr):
-            receiver = _declared_type(callee.expr, func, self._note_read)
-            info = self._current(receiver.type) if isinstance(receiver, Instance) else None
+            receiver = _instance(_declared_type(callee.expr, func, self._note_read))
+            info = self._current(receiver.type) if receiver is not None else None
             if info is None and isinstance(callee.expr, RefExpr):
                 # `Pool.start(...)` on the class itself.
                 owner = callee.expr.node
@@ -592,13 +602,20 @@ def _declared_type(
                 return _declared_type(value, func, note, depth + 1)
         return declared
     if isinstance(expr, MemberExpr):
-        owner = get_proper_type(_declared_type(expr.expr, func, note, depth))
-        if not isinstance(owner, Instance):
+        owner = _instance(_declared_type(expr.expr, func, note, depth))
+        if owner is None:
             return None
         note(owner.type.fullname)
         note(f"{owner.type.fullname}.{expr.name}")
         symbol = owner.type.get(expr.name)
         node = symbol.node if symbol is not None else None
+        if isinstance(node, OverloadedFuncDef) and node.items:  # a property with a setter
+            node = node.items[0]
+        if isinstance(node, Decorator) and node.func.is_property:
+            node = node.func
+        if isinstance(node, FuncDef) and node.is_property and isinstance(node.type, CallableType):
+            note(node.fullname)
+            return node.type.ret_type
         if isinstance(node, Var):
             note(node.fullname)
             return _declared_var_type(node)
@@ -609,6 +626,17 @@ def _declared_type(
             note(called.fullname)
             return called.type.ret_type
     return None
+
+
+def _instance(typ: Type | None) -> Instance | None:
+    """The class instance `typ` is, None aside: an `Optional` loop whose
+    method is called is a loop there (mypy checks every assignment to it)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        items = [get_proper_type(item) for item in proper.items]
+        others = [item for item in items if not isinstance(item, NoneType)]
+        proper = others[0] if len(others) == 1 else None
+    return proper if isinstance(proper, Instance) else None
 
 
 #: How many locals `_declared_type` follows (`a = f(); b = a.x; b.create_task(...)`).
