@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for package in select(args.packages):
             cwd = package_dir(package, args.cache)
             mypy_args = ["--config-file", str(config), *COLD_FLAGS,
-                         *[folder.name for folder in fetched[package.name]]]
+                         *[folder.name for folder in fetched[package.key]]]
             baseline = None
             for part in args.parts:
                 if part == "decisions":

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             fetched = fetch(args.packages, args.cache)
             jobs = {(package.name, side, layout): (configs[side], package_dir(package, args.cache),
-                                                   [folder.name for folder in fetched[package.name]])
+                                                   [folder.name for folder in fetched[package.key]])
                     for package in select(args.packages) for side in SIDES
                     for layout in layouts}
             with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fetched = fetch(names, args.cache)
             for package in select(names):
                 cwd = package_dir(package, args.cache)
-                targets = [folder.name for folder in fetched[package.name]]
+                targets = [folder.name for folder in fetched[package.key]]
                 modules = python_modules(cwd, targets)
                 lines[package.name] = sum(len(path.read_bytes().splitlines()) for path in modules)
                 for name in args.sets:

@@ -31,7 +31,7 @@ SETS: Final = ("cold", "warm", "dmypy")
 SIDES: Final = ("plain", "plugin")
 STATS: Final = ("plain_min", "plain_median", "plugin_min", "plugin_median")
 RATIOS: Final = ("ratio_min", "ratio_median", "ratio_cpu_min", "ratio_cpu_median", "rss_ratio")
-NAMES: Final = [package.name for package in packages.select(packages.SMOKE)]
+NAMES: Final = [package.key for package in packages.select(packages.SMOKE)]
 
 # Half a minute of benchmark rounds (cold, warm, dmypy), and a download when uncached.
 pytestmark = pytest.mark.slow

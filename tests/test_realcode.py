@@ -52,7 +52,7 @@ LINE: Final = re.compile(
 )
 
 pytestmark = [
-    # Minutes: nineteen packages downloaded (once) and checked.
+    # Minutes: twenty packages downloaded (once) and checked.
     pytest.mark.slow,
     pytest.mark.skipif(
         os.environ.get("DANGLING_SKIP_REALCODE", "") not in ("", "0"),
@@ -122,7 +122,7 @@ MODES: Final = {"default": (), "checked": ("--check-untyped-defs",)}
 #: The condition of a finding reported in one mode only.
 MODE_CONDITIONS: Final = {"only-default": "default", "only-checked": "checked"}
 EXPECTED: Final = {mode: load_expected(mode=mode) for mode in MODES}
-PACKAGE_NAMES: Final = [package.name for package in packages.PACKAGES]
+PACKAGE_NAMES: Final = [package.key for package in packages.PACKAGES]
 
 
 def test_expected_file_names_only_pinned_packages() -> None:
@@ -249,7 +249,7 @@ def test_package(
 # The scan of unannotated functions adds a statement to every module that
 # imports asyncio (plugin/unchecked.py), findings or not: mypy's own messages
 # and reports must not change.
-REPORT_PACKAGES: Final = tuple(package.name for package in packages.PACKAGES)
+REPORT_PACKAGES: Final = tuple(package.key for package in packages.PACKAGES)
 REPORT_FLAGS: Final = ("--warn-unreachable", "--show-error-context", "--show-column-numbers")
 REPORTS: Final = ("any-exprs.txt", "types-of-anys.txt", "lineprecision.txt")
 CONTEXT: Final = re.compile(r"^[^:]+: note: (In |At top level:)")
