@@ -653,7 +653,10 @@ def _only_value(func: FuncDef, name: NameExpr) -> Expression | None:
         return None
     found = _compat.subexpressions(func.body)
     if found is None or any(
-        isinstance(expr, AssignmentExpr) and expr.target.name == name.name for expr in found
+        isinstance(expr, AssignmentExpr)
+        and isinstance(expr.target, NameExpr)
+        and expr.target.name == name.name
+        for expr in found
     ):
         return None
     return values[0]
