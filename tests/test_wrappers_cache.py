@@ -488,6 +488,8 @@ SLOW_SCENARIOS: Final = frozenset(
         "transitive-wrapper-far-module-edited",
         "inherited-method-wrapper-in-another-module",
         "wrappers-in-an-import-cycle-other-side-edited",
+        "wrapper-in-another-module-reads-a-third",
+        "unannotated-caller-of-a-wrapper-in-another-module",
     }
 )
 # mypy 2.x runs in parallel with --num-workers.
