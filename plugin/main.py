@@ -30,7 +30,7 @@ from mypy.types import Instance, Type
 
 from . import __version__, _compat, config, errorcodes
 from .names import ANCHOR_FULLNAME, SELF_RETAINING_CLASSES, TASK_CLASSES
-from .spawners import MethodRoute, Spawner, function_spawners, method_routes
+from .spawners import MethodRoute, Spawner, function_spawners, method_routes, short_display
 from .typeops import (
     alias_target,
     aliased_function,
@@ -223,7 +223,7 @@ class DanglingTasksPlugin(Plugin):
                 f"wrapper {fullname}",
                 wrapper_function_hook,
                 fullname=fullname,
-                display=_short(fullname),
+                display=short_display(fullname),
                 wrappers=self._wrapper_analysis(),
             )
         if returner == "coroutine":
@@ -231,7 +231,7 @@ class DanglingTasksPlugin(Plugin):
         if returner == "task" and self._unused_task:
             from .checks import task_function_hook
 
-            spawner = Spawner(_short(fullname), code=errorcodes.UNUSED_TASK)
+            spawner = Spawner(short_display(fullname), code=errorcodes.UNUSED_TASK)
             return self._hook(f"task {fullname}", task_function_hook, spawner=spawner)
         return None
 
@@ -394,10 +394,6 @@ class DanglingTasksPlugin(Plugin):
             if name not in self._warned:
                 self._warned.add(name)
                 print(config.missing_name_warning(self._config, key, name, file), file=sys.stderr)
-
-
-def _short(fullname: str) -> str:
-    return ".".join(fullname.split(".")[-2:])
 
 
 def _checks_every_body(options: Options) -> bool:

@@ -49,6 +49,11 @@ class Spawner(NamedTuple):
     through: str = ""
 
 
+def short_display(fullname: str) -> str:
+    """A function of the checked program as messages show it: `module.spawn`."""
+    return ".".join(fullname.split(".")[-2:])
+
+
 class Registrar(NamedTuple):
     """A method that calls a callback and throws its result away."""
 

@@ -60,7 +60,7 @@ from .names import (
     VERDICT_PREFIX,
 )
 from .positions import ScopeIndex
-from .spawners import Spawner, unknown_receiver
+from .spawners import Spawner, short_display, unknown_receiver
 from .syntax import assigned_values, display_of, says_loop, statements
 from .typeops import Wraps, all_have_base, any_has_base, class_infos, wrapping_of
 
@@ -164,7 +164,7 @@ def _wrapper(
     hook judges it in checked code; unused-task is left to checked code."""
     if "." not in fullname or _compat.current_tree(api) is None:
         return None
-    spawner = wrappers().spawner(api, fullname, ".".join(fullname.split(".")[-2:]))
+    spawner = wrappers().spawner(api, fullname, short_display(fullname))
     return spawner if spawner is not None and spawner.through else None
 
 
